@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, existsSync } from "node:fs";
+import { chmodSync, existsSync, mkdtempSync, readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -32,13 +32,32 @@ const SERVICE_DIRS: Record<ServiceName, string> = {
  */
 export default async function setup(project: TestProject) {
   const dir = mkdtempSync(join(tmpdir(), "tickstock-test-"));
+  chmodSync(dir, 0o755); // the postgres user must reach the data directory inside
   const useEmbedded = process.env.TEST_PG === "embedded" || !debianPostgresBin();
   const pg = useEmbedded ? await startEmbeddedPostgres(join(dir, "pg")) : await startDebianPostgres(join(dir, "pg"), { fast: true });
-  const redis = await startRedis({ dir });
-  const log = createLogger({ service: "test-setup", level: "warn" });
+  let redis: Awaited<ReturnType<typeof startRedis>> | undefined;
+  try {
+    redis = await startRedis({ dir });
+    await prepareTemplate(pg.url);
+  } catch (err) {
+    await redis?.stop();
+    await pg.stop({ removeData: true });
+    throw err;
+  }
+  project.provide("adminUrl", pg.url);
+  project.provide("redisUrl", redis.url);
+  project.provide("templateDatabase", TEMPLATE_DATABASE);
 
-  await ensureDatabase(pg.url, TEMPLATE_DATABASE);
-  const templateUrl = new URL(pg.url);
+  return async () => {
+    await redis!.stop();
+    await pg.stop({ removeData: true });
+  };
+}
+
+async function prepareTemplate(adminUrl: string): Promise<void> {
+  const log = createLogger({ service: "test-setup", level: "warn" });
+  await ensureDatabase(adminUrl, TEMPLATE_DATABASE);
+  const templateUrl = new URL(adminUrl);
   templateUrl.pathname = `/${TEMPLATE_DATABASE}`;
   await bootstrapDatabase(templateUrl.toString());
   const root = fileURLToPath(new URL("../../", import.meta.url));
@@ -47,13 +66,4 @@ export default async function setup(project: TestProject) {
     if (!existsSync(migrations) || !readdirSync(migrations).some((f) => f.endsWith(".sql"))) continue;
     await runMigrations({ databaseUrl: roleUrl(templateUrl.toString(), name), dir: migrations, schema: svc.schema, lockValue: svc.lockValue, log });
   }
-
-  project.provide("adminUrl", pg.url);
-  project.provide("redisUrl", redis.url);
-  project.provide("templateDatabase", TEMPLATE_DATABASE);
-
-  return async () => {
-    await redis.stop();
-    await pg.stop({ removeData: true });
-  };
 }

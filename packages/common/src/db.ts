@@ -126,7 +126,7 @@ export async function runMigrations(opts: MigrateOptions): Promise<string[]> {
       direction: "up",
       migrationsTable: "pgmigrations",
       migrationsSchema: opts.schema,
-      createMigrationsSchema: true,
+      createMigrationsSchema: false, // the bootstrap created it, owned by the service role
       checkOrder: true,
       lockValue: opts.lockValue,
       count: Infinity,

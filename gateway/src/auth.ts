@@ -1,0 +1,20 @@
+import { createHash, timingSafeEqual } from "node:crypto";
+
+/**
+ * X-API-Key check. Keys are compared as SHA-256 digests with timingSafeEqual
+ * against every configured key (no early exit), so neither the key's length
+ * nor its matching prefix shows in the timing. A key is never logged.
+ */
+export function createKeyChecker(keys: readonly string[]): (presented: string | undefined) => boolean {
+  const digests = keys.map((k) => createHash("sha256").update(k).digest());
+  return (presented) => {
+    if (typeof presented !== "string" || presented.length === 0 || presented.length > 512) return false;
+    const d = createHash("sha256").update(presented).digest();
+    let ok = false;
+    for (const key of digests) ok = timingSafeEqual(d, key) || ok;
+    return ok;
+  };
+}
+
+/** The development key AppV2 ships with: accepted in development, refused in production. */
+export const DEVELOPMENT_KEY = "tickstock-cache-sync-2025";

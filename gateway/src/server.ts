@@ -1,0 +1,205 @@
+import * as http from "node:http";
+import * as http2 from "node:http2";
+import * as net from "node:net";
+import type { DescMethod, DescService, JsonValue } from "@bufbuild/protobuf";
+import { Code, ConnectError, type Client, type ConnectRouter, type Interceptor } from "@connectrpc/connect";
+import { connectNodeAdapter } from "@connectrpc/connect-node";
+import { codeName, errorMetadata, HTTP_STATUS, invalidArgument } from "@tickstock/common/errors.ts";
+import type { Logger } from "@tickstock/common/log.ts";
+import { createKeyChecker } from "./auth.ts";
+import { checkHealth, type HealthProbe } from "./health.ts";
+import { contractJson, decodeRequest } from "./json.ts";
+import { matchRoute, restRoutes } from "./routes.ts";
+
+/**
+ * The gateway: CONTRACT §2 REST/JSON routed from the protos' annotations,
+ * the Connect protocol (and gRPC, gRPC-Web) for the same RPCs, the API-key
+ * check, /health, and the one error model — HTTP/1.1 and h2c on one port.
+ */
+
+export interface Upstream {
+  service: DescService;
+  client: Client<DescService>;
+}
+
+export interface GatewayDeps {
+  log: Logger;
+  apiKeys: readonly string[];
+  upstreams: readonly Upstream[];
+  healthProbes: Record<string, HealthProbe>;
+  upstreamTimeoutMs: number;
+  maxBodyBytes: number;
+}
+
+type Req = http.IncomingMessage | http2.Http2ServerRequest;
+type Res = http.ServerResponse | http2.Http2ServerResponse;
+
+class HttpError extends Error {
+  constructor(readonly status: number, readonly code: string, message: string) {
+    super(message);
+  }
+}
+
+function send(res: Res, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  const data = JSON.stringify(body);
+  (res as http.ServerResponse).writeHead(status, { "content-type": "application/json", "content-length": String(Buffer.byteLength(data)), ...headers });
+  res.end(data);
+}
+
+function errorBody(code: string, message: string, details?: Record<string, string>) {
+  return { success: false, error: details ? { code, message, details } : { code, message } };
+}
+
+const utf8 = new TextDecoder("utf-8", { fatal: true });
+
+async function readJsonBody(req: Req, maxBytes: number): Promise<Record<string, JsonValue>> {
+  const length = Number(req.headers["content-length"] ?? NaN);
+  if (length > maxBytes) throw new HttpError(413, "payload_too_large", `request body exceeds ${maxBytes} bytes`);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > maxBytes) throw new HttpError(413, "payload_too_large", `request body exceeds ${maxBytes} bytes`);
+    chunks.push(chunk);
+  }
+  if (size === 0) return {};
+  const type = String(req.headers["content-type"] ?? "");
+  if (!/^application\/(.+\+)?json\s*(;|$)/i.test(type)) {
+    throw new HttpError(415, "unsupported_media_type", "request body must be JSON (Content-Type: application/json)");
+  }
+  let text: string;
+  try {
+    text = utf8.decode(Buffer.concat(chunks));
+  } catch {
+    throw invalidArgument("body", "request body is not valid UTF-8");
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw invalidArgument("body", "request body is not valid JSON");
+  }
+  if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) throw invalidArgument("body", "request body must be a JSON object");
+  return parsed as Record<string, JsonValue>;
+}
+
+function callOptions(timeoutMs: number, signal: AbortSignal) {
+  return { timeoutMs, signal };
+}
+
+export function createGateway(deps: GatewayDeps) {
+  const isValidKey = createKeyChecker(deps.apiKeys);
+  const routes = restRoutes(deps.upstreams.map((u) => u.service));
+  const clients = new Map(deps.upstreams.map((u) => [u.service.typeName, u.client as unknown as Record<string, (req: unknown, opts: unknown) => unknown>]));
+
+  function sendError(res: Res, err: unknown, path: string): void {
+    if (err instanceof HttpError) return send(res, err.status, errorBody(err.code, err.message));
+    const ce = err instanceof ConnectError ? err : null;
+    if (!ce) {
+      deps.log.error({ err, path }, "gateway bug");
+      return send(res, 500, errorBody("internal", "internal error"));
+    }
+    const status = HTTP_STATUS[ce.code] ?? 500;
+    // Internal and unknown upstream errors never leak their text.
+    const message = status >= 500 && ce.code !== Code.Unavailable && ce.code !== Code.DeadlineExceeded && ce.code !== Code.Unimplemented ? "internal error" : ce.rawMessage;
+    if (status >= 500) deps.log.warn({ code: codeName(ce.code), path, upstream: ce.rawMessage }, "upstream error");
+    const headers: Record<string, string> = {};
+    const details = errorMetadata(ce);
+    if (ce.code === Code.ResourceExhausted && details?.retry_after) headers["retry-after"] = details.retry_after;
+    send(res, status, errorBody(codeName(ce.code), message, details), headers);
+  }
+
+  async function handleRest(req: Req, res: Res, url: URL): Promise<void> {
+    if (!isValidKey(req.headers["x-api-key"] as string | undefined)) {
+      throw new ConnectError("missing or invalid X-API-Key", Code.Unauthenticated);
+    }
+    const match = matchRoute(routes, req.method ?? "GET", url.pathname);
+    if (!match) throw new ConnectError(`no route for ${url.pathname.slice(0, 200)}`, Code.NotFound);
+    if ("allowed" in match) {
+      return send(res, 405, errorBody("method_not_allowed", `${req.method} is not allowed here`), { allow: match.allowed.join(", ") });
+    }
+    const { route, params } = match;
+    const body = route.body === "*" ? await readJsonBody(req, deps.maxBodyBytes) : (await readJsonBody(req, deps.maxBodyBytes), {});
+    const message = decodeRequest(route.method.input, body, params, url.searchParams);
+    const client = clients.get(route.service.typeName)!;
+    const abort = new AbortController();
+    res.on("close", () => abort.abort());
+    const response = (await client[route.method.localName]!(message, callOptions(deps.upstreamTimeoutMs, abort.signal))) as never;
+    send(res, route.successStatus, contractJson(route.method.output, response));
+  }
+
+  // Connect / gRPC / gRPC-Web for the same RPCs: forwarded as they are.
+  const requireKey: Interceptor = (next) => async (req) => {
+    if (!isValidKey(req.header.get("x-api-key") ?? undefined)) throw new ConnectError("missing or invalid X-API-Key", Code.Unauthenticated);
+    return next(req);
+  };
+  const connectHandler = connectNodeAdapter({
+    interceptors: [requireKey],
+    readMaxBytes: deps.maxBodyBytes,
+    routes(router: ConnectRouter) {
+      for (const { service } of deps.upstreams) {
+        const client = clients.get(service.typeName)!;
+        const impl: Record<string, unknown> = {};
+        for (const m of service.methods as readonly DescMethod[]) {
+          const call = client[m.localName]!;
+          if (m.methodKind === "unary") {
+            impl[m.localName] = (req: unknown, ctx: { signal: AbortSignal }) => call(req, callOptions(deps.upstreamTimeoutMs, ctx.signal));
+          } else if (m.methodKind === "server_streaming") {
+            impl[m.localName] = (req: unknown, ctx: { signal: AbortSignal; timeoutMs(): number | undefined }) =>
+              call(req, { signal: ctx.signal, timeoutMs: ctx.timeoutMs() }) as AsyncIterable<unknown>;
+          }
+        }
+        router.service(service, impl as never);
+      }
+    },
+  });
+
+  async function handle(req: Req, res: Res): Promise<void> {
+    const url = new URL(req.url ?? "/", "http://gateway");
+    try {
+      if (url.pathname === "/health") {
+        if (req.method !== "GET" && req.method !== "HEAD") return send(res, 405, errorBody("method_not_allowed", "use GET"), { allow: "GET" });
+        const { healthy, body } = await checkHealth(deps.healthProbes);
+        return send(res, healthy ? 200 : 503, body);
+      }
+      if (url.pathname === "/api" || url.pathname.startsWith("/api/")) return await handleRest(req, res, url);
+      connectHandler(req as never, res as never);
+    } catch (err) {
+      if (!res.headersSent) sendError(res, err, url.pathname);
+      else res.end();
+    }
+  }
+
+  const h1 = http.createServer({ maxHeaderSize: 16 * 1024, requestTimeout: 60_000, headersTimeout: 10_000, keepAliveTimeout: 65_000 }, (req, res) => void handle(req, res));
+  const h2 = http2.createServer({ maxSessionMemory: 64 }, (req, res) => void handle(req, res));
+  h2.on("sessionError", () => undefined);
+  const PREFACE = "PRI * HTTP/2.0";
+  // One port for both: a cleartext HTTP/2 client starts with the connection
+  // preface (prior knowledge, as gRPC and `curl --http2-prior-knowledge` do);
+  // anything else is HTTP/1.1.
+  const server = net.createServer((socket) => {
+    socket.once("readable", () => {
+      const head: Buffer | null = socket.read();
+      if (!head) return socket.destroy();
+      socket.unshift(head);
+      (head.subarray(0, PREFACE.length).toString("latin1") === PREFACE ? h2 : h1).emit("connection", socket);
+    });
+    socket.on("error", () => undefined);
+  });
+
+  return {
+    handle,
+    routes,
+    listen(host: string, port: number): Promise<number> {
+      return new Promise((resolve, reject) => {
+        server.once("error", reject);
+        server.listen(port, host, () => resolve((server.address() as net.AddressInfo).port));
+      });
+    },
+    async close(): Promise<void> {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      h1.closeAllConnections();
+      h2.close();
+    },
+  };
+}

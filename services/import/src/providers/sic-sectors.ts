@@ -1,0 +1,82 @@
+// A GICS-like sector from a SIC code. Massive has no sector field, only sic_code and
+// sic_description; this coarse map (by SIC range, with a few overrides where GICS cuts
+// differently) gives the sector leaders and market-cap tables something to group by.
+// It is an approximation: SIC knows no "Communication Services", no "Payments".
+
+const RANGES: readonly (readonly [number, number, string])[] = [
+  [100, 999, "Consumer Staples"],
+  [1000, 1299, "Materials"],
+  [1300, 1399, "Energy"],
+  [1400, 1499, "Materials"],
+  [1500, 1799, "Industrials"],
+  [2000, 2199, "Consumer Staples"],
+  [2200, 2399, "Consumer Discretionary"],
+  [2400, 2499, "Materials"],
+  [2500, 2599, "Consumer Discretionary"],
+  [2600, 2699, "Materials"],
+  [2700, 2799, "Communication Services"],
+  [2800, 2829, "Materials"],
+  [2830, 2839, "Health Care"],
+  [2840, 2849, "Consumer Staples"],
+  [2850, 2899, "Materials"],
+  [2900, 2999, "Energy"],
+  [3000, 3099, "Materials"],
+  [3100, 3199, "Consumer Discretionary"],
+  [3200, 3399, "Materials"],
+  [3400, 3569, "Industrials"],
+  [3570, 3579, "Information Technology"],
+  [3580, 3599, "Industrials"],
+  [3600, 3629, "Industrials"],
+  [3630, 3659, "Consumer Discretionary"],
+  [3660, 3689, "Information Technology"],
+  [3690, 3699, "Industrials"],
+  [3700, 3709, "Industrials"],
+  [3710, 3716, "Consumer Discretionary"],
+  [3717, 3799, "Industrials"],
+  [3800, 3819, "Industrials"],
+  [3820, 3839, "Information Technology"],
+  [3840, 3859, "Health Care"],
+  [3860, 3899, "Information Technology"],
+  [3900, 3999, "Consumer Discretionary"],
+  [4000, 4799, "Industrials"],
+  [4800, 4899, "Communication Services"],
+  [4900, 4921, "Utilities"],
+  [4922, 4922, "Energy"],
+  [4923, 4949, "Utilities"],
+  [4950, 4959, "Industrials"],
+  [4960, 4999, "Utilities"],
+  [5000, 5121, "Industrials"],
+  [5122, 5122, "Health Care"],
+  [5123, 5139, "Industrials"],
+  [5140, 5149, "Consumer Staples"],
+  [5150, 5199, "Industrials"],
+  [5200, 5410, "Consumer Discretionary"],
+  [5411, 5499, "Consumer Staples"],
+  [5500, 5911, "Consumer Discretionary"],
+  [5912, 5912, "Consumer Staples"],
+  [5913, 5999, "Consumer Discretionary"],
+  [6000, 6499, "Financials"],
+  [6500, 6599, "Real Estate"],
+  [6600, 6797, "Financials"],
+  [6798, 6798, "Real Estate"],
+  [6799, 6799, "Financials"],
+  [7000, 7299, "Consumer Discretionary"],
+  [7300, 7369, "Industrials"],
+  [7370, 7370, "Communication Services"],
+  [7371, 7379, "Information Technology"],
+  [7380, 7399, "Industrials"],
+  [7500, 7599, "Consumer Discretionary"],
+  [7800, 7899, "Communication Services"],
+  [7900, 7999, "Consumer Discretionary"],
+  [8000, 8099, "Health Care"],
+  [8200, 8299, "Consumer Discretionary"],
+  [8100, 8999, "Industrials"],
+];
+
+/** The sector of a SIC code ("3674" → "Information Technology"), or "" when unknown. */
+export function sectorOfSic(sicCode: string): string {
+  if (!/^\d{3,4}$/.test(sicCode)) return "";
+  const code = Number(sicCode);
+  for (const [from, to, sector] of RANGES) if (code >= from && code <= to) return sector;
+  return "";
+}
