@@ -173,11 +173,19 @@ export function createGateway(deps: GatewayDeps) {
   const h1 = http.createServer({ maxHeaderSize: 16 * 1024, requestTimeout: 60_000, headersTimeout: 10_000, keepAliveTimeout: 65_000 }, (req, res) => void handle(req, res));
   const h2 = http2.createServer({ maxSessionMemory: 64 }, (req, res) => void handle(req, res));
   h2.on("sessionError", () => undefined);
+  const sessions = new Set<http2.ServerHttp2Session>();
+  h2.on("session", (session) => {
+    sessions.add(session);
+    session.on("close", () => sessions.delete(session));
+  });
   const PREFACE = "PRI * HTTP/2.0";
   // One port for both: a cleartext HTTP/2 client starts with the connection
   // preface (prior knowledge, as gRPC and `curl --http2-prior-knowledge` do);
   // anything else is HTTP/1.1.
+  const sockets = new Set<net.Socket>();
   const server = net.createServer((socket) => {
+    sockets.add(socket);
+    socket.once("close", () => sockets.delete(socket));
     socket.once("readable", () => {
       const head: Buffer | null = socket.read();
       if (!head) return socket.destroy();
@@ -196,10 +204,17 @@ export function createGateway(deps: GatewayDeps) {
         server.listen(port, host, () => resolve((server.address() as net.AddressInfo).port));
       });
     },
-    async close(): Promise<void> {
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      h1.closeAllConnections();
-      h2.close();
+    /** Stops accepting, lets in-flight requests finish (up to graceMs), then closes every connection. */
+    async close(graceMs = 5_000): Promise<void> {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      h1.closeIdleConnections();
+      for (const session of sessions) session.close();
+      const timer = setTimeout(() => {
+        for (const socket of sockets) socket.destroy();
+      }, graceMs);
+      timer.unref();
+      await closed;
+      clearTimeout(timer);
     },
   };
 }

@@ -1,0 +1,164 @@
+import * as http2 from "node:http2";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Redis } from "ioredis";
+import { inject } from "vitest";
+import pg from "pg";
+import type { DescService } from "@bufbuild/protobuf";
+import type { Client } from "@connectrpc/connect";
+import { createServiceClient } from "@tickstock/common/clients.ts";
+import { createLogger } from "@tickstock/common/log.ts";
+import { Health } from "@tickstock/gen/grpc/health/v1/health_pb.js";
+import { AnalyticsService } from "@tickstock/gen/tickstock/analytics/v1/analytics_pb.js";
+import { CacheSyncService } from "@tickstock/gen/tickstock/cachesync/v1/cache_sync_pb.js";
+import { CoordinatorService } from "@tickstock/gen/tickstock/coordinator/v1/coordinator_pb.js";
+import { ImportService } from "@tickstock/gen/tickstock/import/v1/import_pb.js";
+import { createTestDatabase, type TestDatabase } from "../../test/support/db.ts";
+import { startService, type ServiceHarness } from "../../test/support/services.ts";
+import { createProvider } from "../../services/import/src/providers/index.ts";
+import { createServer as createImportServer } from "../../services/import/src/server.ts";
+import { grpcHealthProbe, promiseProbe } from "../src/health.ts";
+import { createGateway } from "../src/server.ts";
+
+const KEY = "test-key-0123456789abcdef";
+let db: TestDatabase;
+let importSvc: ServiceHarness;
+let gateway: ReturnType<typeof createGateway>;
+let base: string;
+let pool: pg.Pool;
+let redis: Redis;
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  importSvc = await startService(db, "import", (deps) =>
+    createImportServer({
+      ...deps,
+      providers: new Map([["synthetic", createProvider({ provider: "synthetic", seed: 1, symbols: 50 })]]),
+      defaultProvider: "synthetic",
+      calendar: {},
+      maxRangeDays: 100,
+    }),
+  );
+  // Nothing listens on the other services' addresses: they are "down".
+  const down = "127.0.0.1:1";
+  const addresses: Record<string, string> = { coordinator: down, import: importSvc.address, cache_sync: down, analytics: down };
+  const services: Record<string, DescService> = { coordinator: CoordinatorService, import: ImportService, cache_sync: CacheSyncService, analytics: AnalyticsService };
+  pool = new pg.Pool({ connectionString: db.urlFor("reader"), max: 2 });
+  redis = new Redis(inject("redisUrl"));
+  gateway = createGateway({
+    log: createLogger({ service: "gateway", level: "silent" }),
+    apiKeys: [KEY, "second-key-abcdefghijkl"],
+    upstreams: Object.entries(services).map(([n, service]) => ({ service, client: createServiceClient(service, addresses[n]!) as Client<DescService> })),
+    healthProbes: {
+      ...Object.fromEntries(Object.entries(addresses).map(([n, a]) => [n, grpcHealthProbe(createServiceClient(Health, a), 500)])),
+      postgres: promiseProbe(() => pool.query("SELECT 1"), 500),
+      redis: promiseProbe(() => redis.ping(), 500),
+    },
+    upstreamTimeoutMs: 2_000,
+    maxBodyBytes: 1024 * 1024,
+  });
+  base = `http://127.0.0.1:${await gateway.listen("127.0.0.1", 0)}`;
+});
+
+afterAll(async () => {
+  await gateway?.close(500);
+  await pool?.end();
+  redis?.disconnect();
+  await importSvc?.stop();
+  await db?.drop();
+});
+
+const withKey = (init: RequestInit = {}): RequestInit => ({ ...init, headers: { "x-api-key": KEY, ...(init.headers as Record<string, string>) } });
+
+describe("gateway", () => {
+  it("GET /health needs no key and names the parts that are down (503 degraded)", async () => {
+    const res = await fetch(`${base}/health`);
+    expect(res.status).toBe(503);
+    const body = await res.json();
+    expect(body).toEqual({
+      status: "degraded",
+      services: { coordinator: "unavailable", import: "serving", cache_sync: "unavailable", analytics: "unavailable", postgres: "serving", redis: "serving" },
+    });
+  });
+
+  it("refuses every /api path without a valid key (401, contract error body), before routing", async () => {
+    for (const [path, init] of [
+      ["/api/processing/status", {}],
+      ["/api/processing/cache-sync/trigger", { method: "POST", body: "{}", headers: { "content-type": "application/json" } }],
+      ["/api/does/not/exist", {}],
+    ] as const) {
+      const res = await fetch(`${base}${path}`, init as RequestInit);
+      expect(res.status).toBe(401);
+      expect(await res.json()).toEqual({ success: false, error: { code: "unauthenticated", message: "missing or invalid X-API-Key" } });
+    }
+    const wrong = await fetch(`${base}/api/processing/status`, { headers: { "x-api-key": `${KEY}x` } });
+    expect(wrong.status).toBe(401);
+    const second = await fetch(`${base}/api/processing/status`, { headers: { "x-api-key": "second-key-abcdefghijkl" } });
+    expect(second.status).not.toBe(401);
+  });
+
+  it("maps routing and body problems to the contract's statuses", async () => {
+    expect((await fetch(`${base}/api/nope`, withKey())).status).toBe(404);
+    const wrongMethod = await fetch(`${base}/api/processing/cache-sync/trigger`, withKey());
+    expect(wrongMethod.status).toBe(405);
+    expect(wrongMethod.headers.get("allow")).toBe("POST");
+    const trigger = (body: string, type = "application/json") =>
+      fetch(`${base}/api/processing/cache-sync/trigger`, withKey({ method: "POST", body, headers: { "content-type": type } }));
+    const big = await trigger(JSON.stringify({ mode: "x".repeat(1024 * 1024 + 10) }));
+    expect(big.status).toBe(413);
+    expect((await big.json()).error.code).toBe("payload_too_large");
+    const text = await trigger("mode=full", "text/plain");
+    expect(text.status).toBe(415);
+    expect((await text.json()).error.code).toBe("unsupported_media_type");
+    const malformed = await trigger("{");
+    expect(malformed.status).toBe(400);
+    expect(await malformed.json()).toEqual({ success: false, error: { code: "invalid_argument", message: "request body is not valid JSON", details: { field: "body" } } });
+    const unknown = await trigger(JSON.stringify({ mode: "full", extra: 1 }));
+    expect(unknown.status).toBe(400);
+    expect((await unknown.json()).error).toMatchObject({ code: "invalid_argument", details: { field: "extra" } });
+    const wrongType = await trigger(JSON.stringify({ force: "yes" }));
+    expect(wrongType.status).toBe(400);
+    expect((await wrongType.json()).error.details).toEqual({ field: "force" });
+    const array = await trigger("[1,2]");
+    expect(array.status).toBe(400);
+    const badUtf8 = await fetch(`${base}/api/processing/cache-sync/trigger`, withKey({ method: "POST", body: Buffer.from([0x7b, 0x22, 0xff, 0xfe, 0x22, 0x7d]), headers: { "content-type": "application/json" } }));
+    expect(badUtf8.status).toBe(400);
+    const deep = await trigger("[".repeat(200_000) + "]".repeat(200_000));
+    expect(deep.status).toBe(400);
+    const badQuery = await fetch(`${base}/api/processing/cache-sync/history?limit=ten`, withKey());
+    expect(badQuery.status).toBe(400);
+    const unknownQuery = await fetch(`${base}/api/processing/cache-sync/history?colour=red`, withKey());
+    expect(unknownQuery.status).toBe(400);
+  });
+
+  it("answers 503 unavailable when the upstream service is down, without leaking internals", async () => {
+    const res = await fetch(`${base}/api/processing/cache-sync/stats`, withKey());
+    expect(res.status).toBe(503);
+    const body = await res.json();
+    expect(body.success).toBe(false);
+    expect(body.error.code).toBe("unavailable");
+    expect(JSON.stringify(body)).not.toMatch(/at .*\.ts:\d+/);
+  });
+
+  it("serves the Connect protocol for the same RPCs, with the key", async () => {
+    const url = `${base}/tickstock.import.v1.ImportService/DescribeBars`;
+    const ok = await fetch(url, withKey({ method: "POST", body: "{}", headers: { "content-type": "application/json" } }));
+    expect(ok.status).toBe(200);
+    expect(await ok.json()).toEqual({});
+    const denied = await fetch(url, { method: "POST", body: "{}", headers: { "content-type": "application/json" } });
+    expect(denied.status).toBe(401);
+    expect((await denied.json()).code).toBe("unauthenticated");
+  });
+
+  it("speaks h2c (prior knowledge) on the same port", async () => {
+    const session = http2.connect(base);
+    const body = await new Promise<string>((resolve, reject) => {
+      const req = session.request({ ":path": "/health" });
+      let data = "";
+      req.on("data", (c) => (data += c));
+      req.on("end", () => resolve(data));
+      req.on("error", reject);
+    });
+    session.close();
+    expect(JSON.parse(body).services.import).toBe("serving");
+  });
+});
