@@ -106,19 +106,27 @@ process.on("SIGTERM", () => void stop());
 try {
   const { adminUrl, redisUrl } = await startInfrastructure();
   const present = SERVICES.filter((s) => existsSync(join(root, s.dir, "src", "main.ts")));
-  for (const svc of present) {
-    const databaseUrl = svc.name === "gateway" ? roleUrl(adminUrl, "reader") : roleUrl(adminUrl, svc.name);
-    startChild(svc, { ...process.env, DATABASE_URL: databaseUrl, REDIS_URL: redisUrl, [svc.env]: String(svc.port), LOG_FILE: "" });
-  }
-  await Promise.all(present.map((s) => waitForPort(s.port, 60_000)));
+  const launch = async (group: typeof present) => {
+    for (const svc of group) {
+      const databaseUrl = svc.name === "gateway" ? roleUrl(adminUrl, "reader") : roleUrl(adminUrl, svc.name);
+      startChild(svc, { ...process.env, DATABASE_URL: databaseUrl, REDIS_URL: redisUrl, [svc.env]: String(svc.port), LOG_FILE: "" });
+    }
+    await Promise.all(group.map((s) => waitForPort(s.port, 60_000)));
+  };
+  // The coordinator starts after the first backfill: a scheduled run it
+  // catches up on start would otherwise wait on the backfill's import lock.
+  await launch(present.filter((s) => s.name !== "coordinator"));
   await firstBackfill();
+  await launch(present.filter((s) => s.name === "coordinator"));
   const gw = `http://localhost:${SERVICES.at(-1)!.port}`;
   say("");
   say("TickStockPL is running (Ctrl-C stops everything).");
   say(`  gateway (REST, Connect; HTTP/1.1 + h2c)  ${gw}      health: curl ${gw}/health`);
   say(`  REST example   curl -H 'X-API-Key: tickstock-cache-sync-2025' ${gw}/api/processing/status`);
   for (const s of present.filter((p) => p.name !== "gateway")) say(`  ${s.name.padEnd(12)} gRPC  127.0.0.1:${s.port}   npx buf curl --protocol grpc --http2-prior-knowledge --list-methods http://127.0.0.1:${s.port}`);
-  say(`  postgres       ${new URL(adminUrl).origin.replace("http", "postgres")}${new URL(adminUrl).pathname} (AppV2 role: ${roleUrl(adminUrl, "reader")})`);
+  const shown = new URL(adminUrl);
+  if (shown.password) shown.password = "***";
+  say(`  postgres       ${shown.toString()}   (AppV2 role: ${roleUrl(adminUrl, "reader")})`);
   say(`  redis          ${redisUrl}   (events: redis-cli -u ${redisUrl} psubscribe 'tickstock:*')`);
   say(`  logs           ${logDir}`);
 } catch (err) {

@@ -247,6 +247,8 @@ async function* importRange(
     trading_days: result.tradingDays,
   });
   log.info({ bars_written: result.barsWritten, bars_received: result.barsReceived, rejected: result.barsRejected, seconds: durationSeconds }, "import completed");
+  // The caller (the coordinator) publishes its next event on our result: ours go out first.
+  await deps.publisher.flush(5_000);
   yield { case: "result", value: result };
 }
 
