@@ -9,23 +9,27 @@ import { invalidArgument } from "@tickstock/common/errors.ts";
  */
 export function contractJson(schema: DescMessage, message: Message): Record<string, unknown> {
   const json = toJson(schema, message, { useProtoFieldName: true, alwaysEmitImplicit: true }) as Record<string, unknown>;
-  fillNulls(schema, json);
-  return json;
+  return withNulls(schema, json);
 }
 
-function fillNulls(schema: DescMessage, json: Record<string, unknown>): void {
+/** A copy with null for unset fields, keys in the proto's field order (the contract's order). */
+function withNulls(schema: DescMessage, json: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
   for (const field of schema.fields) {
     const key = field.name;
     const value = json[key];
+    const ownMessage = (field.fieldKind === "message" || (field.fieldKind === "list" && field.listKind === "message")) && !field.message.typeName.startsWith("google.protobuf.");
     if (field.fieldKind === "message") {
-      if (value === undefined) json[key] = null;
-      else if (!field.message.typeName.startsWith("google.protobuf.")) fillNulls(field.message, value as Record<string, unknown>);
-    } else if (field.fieldKind === "list" && field.listKind === "message" && Array.isArray(value)) {
-      if (!field.message.typeName.startsWith("google.protobuf.")) for (const v of value) fillNulls(field.message, v as Record<string, unknown>);
+      out[key] = value === undefined ? null : ownMessage ? withNulls(field.message, value as Record<string, unknown>) : value;
+    } else if (field.fieldKind === "list" && field.listKind === "message" && Array.isArray(value) && ownMessage) {
+      out[key] = value.map((v) => withNulls(field.message, v as Record<string, unknown>));
     } else if ((field.fieldKind === "scalar" || field.fieldKind === "enum") && value === undefined) {
-      json[key] = null;
+      out[key] = null;
+    } else if (value !== undefined) {
+      out[key] = value;
     }
   }
+  return out;
 }
 
 /** Translates protobuf-es JSON errors into InvalidArgument naming the field. */
