@@ -29,6 +29,11 @@ export function alreadyExists(message: string, metadata: Record<string, string> 
   return withDetails(message, Code.AlreadyExists, "ALREADY_EXISTS", metadata);
 }
 
+/** A conflict with the current state that the caller may retry later (409). */
+export function aborted(message: string, metadata: Record<string, string> = {}): ConnectError {
+  return withDetails(message, Code.Aborted, "ABORTED", metadata);
+}
+
 export function failedPrecondition(message: string, metadata: Record<string, string> = {}): ConnectError {
   return withDetails(message, Code.FailedPrecondition, "FAILED_PRECONDITION", metadata);
 }

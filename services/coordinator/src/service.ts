@@ -1,7 +1,7 @@
 import type pg from "pg";
-import { Code, ConnectError, type ServiceImpl } from "@connectrpc/connect";
+import type { ServiceImpl } from "@connectrpc/connect";
 import { withTransaction } from "@tickstock/common/db.ts";
-import { invalidArgument } from "@tickstock/common/errors.ts";
+import { aborted, invalidArgument } from "@tickstock/common/errors.ts";
 import type { EventPublisher } from "@tickstock/common/events.ts";
 import type { Logger } from "@tickstock/common/log.ts";
 import type { CalendarOptions } from "@tickstock/common/trading-calendar.ts";
@@ -59,7 +59,7 @@ export function createCoordinatorService(deps: CoordinatorServiceDeps): ServiceI
 
     async cancelRun() {
       const outcome = await deps.runs.cancel();
-      if (!outcome) throw new ConnectError("no processing run is active", Code.Aborted);
+      if (!outcome) throw aborted("no processing run is active");
       return { success: true, runId: outcome.runId, message: outcome.message };
     },
 
