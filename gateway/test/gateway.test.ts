@@ -67,6 +67,12 @@ afterAll(async () => {
   await db?.drop();
 });
 
+interface ErrorBody {
+  success: false;
+  error: { code: string; message: string; details?: Record<string, string> };
+}
+const errorOf = async (res: Response) => (await res.json()) as ErrorBody;
+
 const withKey = (init: RequestInit = {}): RequestInit => ({ ...init, headers: { "x-api-key": KEY, ...(init.headers as Record<string, string>) } });
 
 describe("gateway", () => {
@@ -105,19 +111,19 @@ describe("gateway", () => {
       fetch(`${base}/api/processing/cache-sync/trigger`, withKey({ method: "POST", body, headers: { "content-type": type } }));
     const big = await trigger(JSON.stringify({ mode: "x".repeat(1024 * 1024 + 10) }));
     expect(big.status).toBe(413);
-    expect((await big.json()).error.code).toBe("payload_too_large");
+    expect((await errorOf(big)).error.code).toBe("payload_too_large");
     const text = await trigger("mode=full", "text/plain");
     expect(text.status).toBe(415);
-    expect((await text.json()).error.code).toBe("unsupported_media_type");
+    expect((await errorOf(text)).error.code).toBe("unsupported_media_type");
     const malformed = await trigger("{");
     expect(malformed.status).toBe(400);
     expect(await malformed.json()).toEqual({ success: false, error: { code: "invalid_argument", message: "request body is not valid JSON", details: { field: "body" } } });
     const unknown = await trigger(JSON.stringify({ mode: "full", extra: 1 }));
     expect(unknown.status).toBe(400);
-    expect((await unknown.json()).error).toMatchObject({ code: "invalid_argument", details: { field: "extra" } });
+    expect((await errorOf(unknown)).error).toMatchObject({ code: "invalid_argument", details: { field: "extra" } });
     const wrongType = await trigger(JSON.stringify({ force: "yes" }));
     expect(wrongType.status).toBe(400);
-    expect((await wrongType.json()).error.details).toEqual({ field: "force" });
+    expect((await errorOf(wrongType)).error.details).toEqual({ field: "force" });
     const array = await trigger("[1,2]");
     expect(array.status).toBe(400);
     const badUtf8 = await fetch(`${base}/api/processing/cache-sync/trigger`, withKey({ method: "POST", body: Buffer.from([0x7b, 0x22, 0xff, 0xfe, 0x22, 0x7d]), headers: { "content-type": "application/json" } }));
@@ -133,7 +139,7 @@ describe("gateway", () => {
   it("answers 503 unavailable when the upstream service is down, without leaking internals", async () => {
     const res = await fetch(`${base}/api/processing/cache-sync/stats`, withKey());
     expect(res.status).toBe(503);
-    const body = await res.json();
+    const body = await errorOf(res);
     expect(body.success).toBe(false);
     expect(body.error.code).toBe("unavailable");
     expect(JSON.stringify(body)).not.toMatch(/at .*\.ts:\d+/);
@@ -146,7 +152,7 @@ describe("gateway", () => {
     expect(await ok.json()).toEqual({});
     const denied = await fetch(url, { method: "POST", body: "{}", headers: { "content-type": "application/json" } });
     expect(denied.status).toBe(401);
-    expect((await denied.json()).code).toBe("unauthenticated");
+    expect(((await denied.json()) as { code: string }).code).toBe("unauthenticated");
   });
 
   it("speaks h2c (prior knowledge) on the same port", async () => {
