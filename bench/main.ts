@@ -10,7 +10,10 @@ import { parseArgs } from "node:util";
 import { bootstrapDatabase, ensureDatabase, roleUrl, type ServiceName } from "@tickstock/common/bootstrap.ts";
 import { debianPostgresBin, startDebianPostgres, startEmbeddedPostgres, startRedis } from "../scripts/lib/infra.ts";
 import { Figures, type ChildService } from "./lib.ts";
+import { benchAnalytics } from "./analytics.ts";
+import { benchCacheSync } from "./cache-sync.ts";
 import { benchImport } from "./import.ts";
+import { benchPipeline } from "./pipeline.ts";
 
 export interface BenchContext {
   symbols: number;
@@ -23,6 +26,9 @@ export interface BenchContext {
 
 const SUITES: Record<string, (ctx: BenchContext, figures: Figures) => Promise<void>> = {
   import: benchImport,
+  "cache-sync": benchCacheSync,
+  analytics: benchAnalytics,
+  pipeline: benchPipeline,
 };
 
 const { values } = parseArgs({
