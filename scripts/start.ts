@@ -12,6 +12,7 @@ import { fileURLToPath } from "node:url";
 import { bootstrapDatabase, ensureDatabase, roleUrl, type ServiceName } from "@tickstock/common/bootstrap.ts";
 import { createServiceClient } from "@tickstock/common/clients.ts";
 import { latestCompletedTradingDay, previousTradingDay } from "@tickstock/common/trading-calendar.ts";
+import { CacheSyncService } from "@tickstock/gen/tickstock/cachesync/v1/cache_sync_pb.js";
 import { ImportService } from "@tickstock/gen/tickstock/import/v1/import_pb.js";
 import { redisServerBin, startEmbeddedPostgres, startRedis, waitForPort, type RunningPostgres, type RunningRedis } from "./lib/infra.ts";
 import { progressBar } from "@tickstock/common/progress.ts";
@@ -88,6 +89,15 @@ async function firstBackfill(): Promise<void> {
     if (msg.event.case === "progress") bar.update(msg.event.value.percentComplete, msg.event.value.currentDate);
     else if (msg.event.case === "result") bar.done(`${msg.event.value.barsWritten.toLocaleString()} bars in ${msg.event.value.durationSeconds.toFixed(1)} s`);
   }
+  // AppV2's universe drop-downs read cache_entries: fill it once.
+  const cacheSync = createServiceClient(CacheSyncService, "127.0.0.1:50053");
+  const { jobId } = await cacheSync.triggerSync({ mode: "full" });
+  let job = await cacheSync.getJob({ jobId });
+  while (job.status === "pending" || job.status === "running") {
+    await new Promise((r) => setTimeout(r, 100));
+    job = await cacheSync.getJob({ jobId });
+  }
+  say(`first cache sync: ${job.status}, ${job.universesUpdated.length} universes${job.errorDetails ? ` (${job.errorDetails})` : ""}`);
 }
 
 let stopping = false;

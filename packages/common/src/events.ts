@@ -111,8 +111,8 @@ export function channelOf(event: EventName): string {
 }
 
 export interface EventPublisher {
-  /** Validates and queues the event; delivery happens in order in the background. */
-  publish<E extends EventName>(event: E, payload: EventPayload<E>): void;
+  /** Validates and queues the event; delivery happens in order in the background. `source` overrides the publisher's. */
+  publish<E extends EventName>(event: E, payload: EventPayload<E>, source?: string): void;
   /** Resolves when every queued event was delivered (or `timeoutMs` passed). */
   flush(timeoutMs?: number): Promise<boolean>;
   /** Events queued but not yet delivered. */
@@ -166,8 +166,8 @@ export function createEventPublisher(opts: PublisherOptions): EventPublisher {
   }
 
   return {
-    publish(event, payload) {
-      const envelope = buildEnvelope(event, opts.source, payload);
+    publish(event, payload, source) {
+      const envelope = buildEnvelope(event, source ?? opts.source, payload);
       queue.push({ channel: channelOf(event), data: JSON.stringify(envelope) });
       if (queue.length > maxQueued) {
         queue.shift();
