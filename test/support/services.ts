@@ -3,11 +3,14 @@ import type { Redis } from "ioredis";
 import type pg from "pg";
 import { createServiceClient } from "@tickstock/common/clients.ts";
 import { createPool } from "@tickstock/common/db.ts";
-import { createEventPublisher, createRedis, type EventPublisher } from "@tickstock/common/events.ts";
+import { createEventPublisher, createPgOutbox, createRedis, type EventPublisher } from "@tickstock/common/events.ts";
 import { createLogger, type Logger } from "@tickstock/common/log.ts";
 import type { GrpcServer } from "@tickstock/common/serve.ts";
-import type { ServiceName } from "@tickstock/common/bootstrap.ts";
+import { SERVICES, type ServiceName } from "@tickstock/common/bootstrap.ts";
 import type { TestDatabase } from "./db.ts";
+
+/** Each service's default event source (the one its main.ts uses). */
+const SOURCES: Record<ServiceName, string> = { import: "daily_import_job", cache_sync: "daily_cache_sync_job", analytics: "analytics", coordinator: "daily_scheduler" };
 
 /** A service under test: its own pool (as its own role), Redis, publisher, and gRPC server on port 0. */
 export interface ServiceHarness {
@@ -28,7 +31,7 @@ export async function startService(
   const log = createLogger({ service: name, level: process.env.TEST_LOG_LEVEL ?? "silent" });
   const pool = createPool(db.urlFor(name), log, { max: 8 });
   const redis = createRedis(inject("redisUrl"), log, `test-${name}`);
-  const publisher = createEventPublisher({ redis, source: name, streamMaxLen: 10_000, log });
+  const publisher = createEventPublisher({ redis, source: SOURCES[name], streamMaxLen: 10_000, log, outbox: createPgOutbox(pool, SERVICES[name].schema) });
   const server = build({ pool, publisher, log, redis });
   const port = await server.listen("127.0.0.1", 0);
   return {

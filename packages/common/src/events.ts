@@ -1,4 +1,5 @@
 import { Redis } from "ioredis";
+import type pg from "pg";
 import { z } from "zod";
 import type { Logger } from "./log.ts";
 
@@ -120,43 +121,137 @@ export interface EventPublisher {
   close(): Promise<void>;
 }
 
+export interface OutboxRow {
+  id: string;
+  channel: string;
+  data: string;
+}
+
+/**
+ * Durable spill space for events Redis could not take: a table in the
+ * service's own schema. Rows are delivered in id order and deleted in the
+ * transaction that delivered them (at-least-once if the process dies between
+ * Redis's answer and the commit).
+ */
+export interface Outbox {
+  append(rows: readonly { channel: string; data: string }[]): Promise<void>;
+  /** Delivers up to `limit` rows with `deliver`, deleting them when it succeeds. Returns how many. */
+  drain(limit: number, deliver: (rows: OutboxRow[]) => Promise<void>): Promise<number>;
+  count(): Promise<number>;
+}
+
+export function createPgOutbox(pool: pg.Pool, schema: string): Outbox {
+  const table = `"${schema.replace(/"/g, '""')}".event_outbox`;
+  return {
+    async append(rows) {
+      if (rows.length === 0) return;
+      await pool.query(`INSERT INTO ${table} (channel, data) SELECT * FROM unnest($1::text[], $2::text[])`, [
+        rows.map((r) => r.channel),
+        rows.map((r) => r.data),
+      ]);
+    },
+    async drain(limit, deliver) {
+      const client = await pool.connect();
+      try {
+        await client.query("BEGIN");
+        const { rows } = await client.query<OutboxRow>(`SELECT id::text, channel, data FROM ${table} ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED`, [limit]);
+        if (rows.length > 0) {
+          await deliver(rows);
+          await client.query(`DELETE FROM ${table} WHERE id = ANY($1::bigint[])`, [rows.map((r) => r.id)]);
+        }
+        await client.query("COMMIT");
+        return rows.length;
+      } catch (err) {
+        await client.query("ROLLBACK").catch(() => undefined);
+        throw err;
+      } finally {
+        client.release();
+      }
+    },
+    async count() {
+      const { rows } = await pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${table}`);
+      return rows[0]!.n;
+    },
+  };
+}
+
 export interface PublisherOptions {
   redis: Redis;
   source: string;
   streamMaxLen: number;
   log: Logger;
-  /** Max events held while Redis is unreachable; the oldest are dropped past it (and logged). */
+  /** Where events go while Redis is unreachable (without one they wait in memory). */
+  outbox?: Outbox;
+  /** Max events held in memory when neither Redis nor the outbox takes them; the oldest are dropped past it (and logged). */
   maxQueued?: number;
 }
 
+type Pending = { channel: string; data: string };
+
 /**
  * Publishes in order without blocking the caller: a phase keeps running while
- * Redis restarts, and its events go out, in order, once Redis is back. Each
- * event is one MULTI (PUBLISH + XADD MAXLEN ~) so the channel and the stream
- * carry the same bytes.
+ * Redis restarts. Each event is one MULTI (PUBLISH + XADD MAXLEN ~) so the
+ * channel and the stream carry the same bytes. When Redis cannot take them,
+ * queued events are spilled to the service's outbox table (they survive a
+ * crash of this process) and delivered, oldest first, once Redis is back —
+ * also by the next process, which starts by draining what a previous one left.
  */
 export function createEventPublisher(opts: PublisherOptions): EventPublisher {
-  const queue: { channel: string; data: string }[] = [];
+  const queue: Pending[] = [];
   const maxQueued = opts.maxQueued ?? 100_000;
   let draining: Promise<void> | null = null;
   let closed = false;
+  // Start by draining whatever a previous process left in the outbox.
+  let spilled = opts.outbox !== undefined;
   const idle: (() => void)[] = [];
+
+  const send = async (batch: readonly Pending[]) => {
+    const multi = opts.redis.multi();
+    for (const { channel, data } of batch) {
+      multi.publish(channel, data);
+      multi.xadd(EVENTS_STREAM, "MAXLEN", "~", opts.streamMaxLen, "*", "channel", channel, "data", data);
+    }
+    const results = await multi.exec();
+    const failed = results?.find(([err]) => err);
+    if (!results || failed) throw failed?.[0] ?? new Error("redis transaction aborted");
+  };
+
+  async function spill(): Promise<void> {
+    if (!opts.outbox || queue.length === 0) return;
+    const rows = queue.slice();
+    await opts.outbox.append(rows);
+    queue.splice(0, rows.length);
+    spilled = true;
+  }
+
+  async function step(): Promise<void> {
+    if (spilled && opts.outbox) {
+      // Older events first: the outbox, then what is queued in memory.
+      const n = await opts.outbox.drain(256, send);
+      if (n > 0) return;
+      spilled = false;
+      opts.log.info("event outbox drained");
+      return;
+    }
+    const batch = queue.slice(0, 256);
+    await send(batch);
+    queue.splice(0, batch.length);
+  }
 
   async function drain(): Promise<void> {
     let backoff = 100;
-    while (queue.length > 0 && !closed) {
-      const batch = queue.slice(0, 256);
-      const multi = opts.redis.multi();
-      for (const { channel, data } of batch) {
-        multi.publish(channel, data);
-        multi.xadd(EVENTS_STREAM, "MAXLEN", "~", opts.streamMaxLen, "*", "channel", channel, "data", data);
-      }
+    while ((queue.length > 0 || spilled) && !closed) {
       try {
-        await multi.exec();
-        queue.splice(0, batch.length);
+        await step();
         backoff = 100;
       } catch (err) {
-        opts.log.warn({ err: (err as Error).message, queued: queue.length }, "event delivery failed, retrying");
+        if (backoff === 100) opts.log.warn({ err: (err as Error).message, queued: queue.length }, "event delivery failed; spilling to the outbox and retrying");
+        await spill().catch((e) => opts.log.warn({ err: (e as Error).message }, "event outbox unavailable; events kept in memory"));
+        if (queue.length > maxQueued) {
+          queue.splice(0, queue.length - maxQueued);
+          opts.log.error({ maxQueued }, "event queue full while Redis and the outbox are unreachable: oldest events dropped");
+        }
+        if (queue.length === 0) for (const resolve of idle.splice(0)) resolve();
         await new Promise((r) => setTimeout(r, backoff));
         backoff = Math.min(backoff * 2, 5_000);
       }
@@ -165,18 +260,17 @@ export function createEventPublisher(opts: PublisherOptions): EventPublisher {
     if (queue.length === 0) for (const resolve of idle.splice(0)) resolve();
   }
 
+  if (spilled) draining = drain();
+
   return {
     publish(event, payload, source) {
       const envelope = buildEnvelope(event, source ?? opts.source, payload);
       queue.push({ channel: channelOf(event), data: JSON.stringify(envelope) });
-      if (queue.length > maxQueued) {
-        queue.shift();
-        opts.log.error({ maxQueued }, "event queue full while Redis is unreachable: oldest event dropped");
-      }
       draining ??= drain();
     },
+    /** Resolves when every queued event was delivered or is durably in the outbox (false on timeout). */
     async flush(timeoutMs = 10_000) {
-      if (queue.length === 0) return true;
+      if (queue.length === 0 && !draining) return true;
       draining ??= drain();
       return Promise.race([
         new Promise<boolean>((resolve) => idle.push(() => resolve(true))),
@@ -186,6 +280,7 @@ export function createEventPublisher(opts: PublisherOptions): EventPublisher {
     pending: () => queue.length,
     async close() {
       await this.flush(2_000);
+      if (queue.length > 0) await spill().catch(() => undefined);
       closed = true;
     },
   };

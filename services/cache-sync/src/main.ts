@@ -2,7 +2,7 @@ import { createServiceClient } from "@tickstock/common/clients.ts";
 import { loadOrExit } from "@tickstock/common/config.ts";
 import { createPool, runMigrations } from "@tickstock/common/db.ts";
 import { SERVICES } from "@tickstock/common/bootstrap.ts";
-import { createEventPublisher, createRedis } from "@tickstock/common/events.ts";
+import { createEventPublisher, createPgOutbox, createRedis } from "@tickstock/common/events.ts";
 import { createLogger } from "@tickstock/common/log.ts";
 import { onShutdown } from "@tickstock/common/serve.ts";
 import { ImportService } from "@tickstock/gen/tickstock/import/v1/import_pb.js";
@@ -17,15 +17,13 @@ await runMigrations({ databaseUrl: cfg.DATABASE_URL, dir: new URL("../migrations
 const pool = createPool(cfg.DATABASE_URL, log, { applicationName: "tickstock-cache-sync" });
 const redis = createRedis(cfg.REDIS_URL, log, "tickstock-cache-sync");
 const streamMaxLen = cfg.EVENTS_STREAM_MAXLEN;
-// Two sources, as AppV2's seed shows them: triggers come from the API, the rest from the job.
-const publisher = createEventPublisher({ redis, source: "daily_cache_sync_job", streamMaxLen, log });
-const apiPublisher = createEventPublisher({ redis, source: "cache_sync_api", streamMaxLen, log });
+const outbox = createPgOutbox(pool, svc.schema);
+const publisher = createEventPublisher({ redis, source: "daily_cache_sync_job", streamMaxLen, log, outbox });
 
 const runner = createJobRunner({
   pool,
   log,
   publisher,
-  apiPublisher,
   importClient: createServiceClient(ImportService, cfg.IMPORT_ADDR),
   importTimeoutMs: cfg.CACHE_SYNC_IMPORT_TIMEOUT_MS,
   cfg: cfg.sync,
@@ -39,7 +37,7 @@ log.info({ port, import: cfg.IMPORT_ADDR, themes: Object.keys(cfg.sync.themes).l
 onShutdown(log, async () => {
   await server.shutdown(cfg.SHUTDOWN_GRACE_MS);
   await runner.stop(cfg.SHUTDOWN_GRACE_MS);
-  await Promise.all([publisher.close(), apiPublisher.close()]);
+  await publisher.close();
   redis.disconnect();
   await pool.end();
 });

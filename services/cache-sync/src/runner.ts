@@ -1,5 +1,4 @@
 import { EventEmitter } from "node:events";
-import type { EventPublisher } from "@tickstock/common/events.ts";
 import { JobStopped, publishJobEnd, runJob, type JobDeps } from "./job.ts";
 import { progressOf, type JobProgressView } from "./progress.ts";
 import * as store from "./store.ts";
@@ -16,7 +15,6 @@ import type { SyncMode } from "./universes/types.ts";
 
 export interface RunnerDeps extends JobDeps {
   /** Publishes cache_sync_triggered for api and scheduler triggers (source `cache_sync_api`). */
-  apiPublisher: EventPublisher;
   /** How often an idle worker looks for jobs another process queued (default 5 s). */
   pollIntervalMs?: number;
   /** How often a watcher re-reads a job run by another process (default 500 ms). */
@@ -125,9 +123,10 @@ export function createJobRunner(deps: RunnerDeps): JobRunner {
       const newJob = { jobId: crypto.randomUUID(), mode: req.mode, force: req.force, triggeredBy: req.triggeredBy, runId: req.runId ?? null, marketDate: req.marketDate ?? null };
       const { job, created } = await store.insertJob(deps.pool, newJob);
       if (created) {
-        const publisher = job.run_id ? deps.publisher : deps.apiPublisher;
         const run = job.run_id ? { run_id: job.run_id } : {};
-        publisher.publish("cache_sync_triggered", { job_id: job.job_id, mode: job.mode, force: job.force, triggered_by: job.triggered_by, ...run });
+        // Triggers come from the API (seed 000's source), pipeline ones from the job.
+        const source = job.run_id ? undefined : "cache_sync_api";
+        deps.publisher.publish("cache_sync_triggered", { job_id: job.job_id, mode: job.mode, force: job.force, triggered_by: job.triggered_by, ...run }, source);
         deps.log.info({ job_id: job.job_id, mode: job.mode, force: job.force, triggered_by: job.triggered_by, ...run }, "cache sync queued");
       }
       const ahead = await store.countJobsAhead(deps.pool, job.job_id);

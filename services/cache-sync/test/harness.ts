@@ -3,7 +3,6 @@
 // Used by the cache-sync integration tests and the end-to-end tests through the gateway.
 import pg from "pg";
 import type { Interceptor } from "@connectrpc/connect";
-import { createEventPublisher, type EventPublisher } from "@tickstock/common/events.ts";
 import { CacheSyncService } from "@tickstock/gen/tickstock/cachesync/v1/cache_sync_pb.js";
 import { ImportService } from "@tickstock/gen/tickstock/import/v1/import_pb.js";
 import type { TestDatabase } from "../../../test/support/db.ts";
@@ -74,21 +73,16 @@ export interface CacheSyncOptions {
 export interface CacheSyncHarness extends ServiceHarness {
   runner: JobRunner;
   client: ReturnType<typeof createServiceClient<typeof CacheSyncService>>;
-  publishers: { job: EventPublisher; api: EventPublisher };
 }
 
 export async function startCacheSync(db: TestDatabase, opts: CacheSyncOptions): Promise<CacheSyncHarness> {
   const asOf = opts.asOf ?? { value: AS_OF };
   let runner!: JobRunner;
-  let publishers!: CacheSyncHarness["publishers"];
   const harness = await startService(db, "cache_sync", (deps) => {
-    const make = (source: string) => createEventPublisher({ redis: deps.redis, source, streamMaxLen: 10_000, log: deps.log });
-    publishers = { job: make("daily_cache_sync_job"), api: make("cache_sync_api") };
     runner = createJobRunner({
       pool: deps.pool,
       log: deps.log,
-      publisher: publishers.job,
-      apiPublisher: publishers.api,
+      publisher: deps.publisher,
       importClient: createServiceClient(ImportService, opts.importAddress, { interceptors: opts.interceptors }),
       importTimeoutMs: 10_000,
       cfg: opts.cfg ?? DEFAULT_CACHE_SYNC_CONFIG,
@@ -103,11 +97,9 @@ export async function startCacheSync(db: TestDatabase, opts: CacheSyncOptions): 
   return {
     ...harness,
     runner,
-    publishers,
     client: createServiceClient(CacheSyncService, harness.address),
     async stop() {
       await runner.stop(2_000);
-      await Promise.all([publishers.job.flush(2_000), publishers.api.flush(2_000)]);
       await harness.stop();
     },
   };

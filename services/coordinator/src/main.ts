@@ -4,7 +4,7 @@ import { SERVICES } from "@tickstock/common/bootstrap.ts";
 import { createServiceClient } from "@tickstock/common/clients.ts";
 import { loadOrExit } from "@tickstock/common/config.ts";
 import { createPool, runMigrations } from "@tickstock/common/db.ts";
-import { createEventPublisher, createRedis } from "@tickstock/common/events.ts";
+import { createEventPublisher, createPgOutbox, createRedis } from "@tickstock/common/events.ts";
 import { createLogger } from "@tickstock/common/log.ts";
 import { onShutdown } from "@tickstock/common/serve.ts";
 import { AnalyticsService } from "@tickstock/gen/tickstock/analytics/v1/analytics_pb.js";
@@ -25,7 +25,7 @@ const svc = SERVICES.coordinator;
 await runMigrations({ databaseUrl: cfg.DATABASE_URL, dir: new URL("../migrations/", import.meta.url), schema: svc.schema, lockValue: svc.lockValue, log });
 const pool = createPool(cfg.DATABASE_URL, log, { applicationName: "tickstock-coordinator" });
 const redis = createRedis(cfg.REDIS_URL, log, "tickstock-coordinator");
-const publisher = createEventPublisher({ redis, source: "daily_scheduler", streamMaxLen: cfg.EVENTS_STREAM_MAXLEN, log });
+const publisher = createEventPublisher({ redis, source: "daily_scheduler", streamMaxLen: cfg.EVENTS_STREAM_MAXLEN, log, outbox: createPgOutbox(pool, SERVICES.coordinator.schema) });
 
 const clients = {
   import: createServiceClient(ImportService, cfg.IMPORT_ADDR),

@@ -1,7 +1,7 @@
 import { loadOrExit } from "@tickstock/common/config.ts";
 import { createPool, runMigrations } from "@tickstock/common/db.ts";
 import { SERVICES } from "@tickstock/common/bootstrap.ts";
-import { createEventPublisher, createRedis } from "@tickstock/common/events.ts";
+import { createEventPublisher, createPgOutbox, createRedis } from "@tickstock/common/events.ts";
 import { createLogger } from "@tickstock/common/log.ts";
 import { onShutdown } from "@tickstock/common/serve.ts";
 import { loadImportConfig } from "./config.ts";
@@ -15,7 +15,7 @@ const svc = SERVICES.import;
 await runMigrations({ databaseUrl: cfg.DATABASE_URL, dir: new URL("../migrations/", import.meta.url), schema: svc.schema, lockValue: svc.lockValue, log });
 const pool = createPool(cfg.DATABASE_URL, log, { applicationName: "tickstock-import" });
 const redis = createRedis(cfg.REDIS_URL, log, "tickstock-import");
-const publisher = createEventPublisher({ redis, source: "daily_import_job", streamMaxLen: cfg.EVENTS_STREAM_MAXLEN, log });
+const publisher = createEventPublisher({ redis, source: "daily_import_job", streamMaxLen: cfg.EVENTS_STREAM_MAXLEN, log, outbox: createPgOutbox(pool, svc.schema) });
 const recovered = await store.recoverInterruptedImports(pool);
 if (recovered > 0) log.warn({ imports: recovered }, "imports interrupted by a previous stop marked failed");
 
