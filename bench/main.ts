@@ -13,6 +13,7 @@ import { Figures, type ChildService } from "./lib.ts";
 import { benchAnalytics } from "./analytics.ts";
 import { benchCacheSync } from "./cache-sync.ts";
 import { benchImport } from "./import.ts";
+import { benchLoad } from "./load.ts";
 import { benchPipeline } from "./pipeline.ts";
 
 export interface BenchContext {
@@ -29,6 +30,7 @@ const SUITES: Record<string, (ctx: BenchContext, figures: Figures) => Promise<vo
   "cache-sync": benchCacheSync,
   analytics: benchAnalytics,
   pipeline: benchPipeline,
+  load: benchLoad,
 };
 
 const { values } = parseArgs({
