@@ -5,6 +5,7 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 COPY gen/package.json gen/
 COPY packages/common/package.json packages/common/
+COPY packages/cli/package.json packages/cli/
 COPY services/import/package.json services/import/
 COPY services/cache-sync/package.json services/cache-sync/
 COPY services/analytics/package.json services/analytics/

@@ -16,5 +16,13 @@ export function createKeyChecker(keys: readonly string[]): (presented: string | 
   };
 }
 
+/**
+ * The identity of a key where the gateway must tell keys apart (the per-key rate limit): its
+ * SHA-256 digest, so no key is ever held or logged in clear.
+ */
+export function keyDigest(key: string): string {
+  return createHash("sha256").update(key).digest("hex");
+}
+
 /** The development key AppV2 ships with: accepted in development, refused in production. */
 export const DEVELOPMENT_KEY = "tickstock-cache-sync-2025";

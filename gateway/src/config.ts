@@ -19,6 +19,10 @@ export const gatewayEnvSchema = z
     UPSTREAM_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(15_000),
     HEALTH_TIMEOUT_MS: z.coerce.number().int().min(50).max(30_000).default(1_500),
     MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(1024 * 1024),
+    /** Per API key, on the two trigger endpoints (REST and Connect); 0 turns the limit off. */
+    RATE_LIMIT_TRIGGERS_PER_MINUTE: z.coerce.number().min(0).max(100_000).default(30),
+    /** Triggers one key may send at once before the per-minute rate applies. */
+    RATE_LIMIT_TRIGGER_BURST: z.coerce.number().int().min(1).max(100_000).default(10),
   })
   .superRefine((cfg, ctx) => {
     if (cfg.NODE_ENV === "production" && cfg.API_KEYS.includes(DEVELOPMENT_KEY)) {

@@ -33,7 +33,15 @@ const healthProbes = {
   redis: promiseProbe(() => redis.ping(), cfg.HEALTH_TIMEOUT_MS),
 };
 
-const gateway = createGateway({ log, apiKeys: cfg.API_KEYS, upstreams, healthProbes, upstreamTimeoutMs: cfg.UPSTREAM_TIMEOUT_MS, maxBodyBytes: cfg.MAX_BODY_BYTES });
+const gateway = createGateway({
+  log,
+  apiKeys: cfg.API_KEYS,
+  upstreams,
+  healthProbes,
+  upstreamTimeoutMs: cfg.UPSTREAM_TIMEOUT_MS,
+  maxBodyBytes: cfg.MAX_BODY_BYTES,
+  triggerRateLimit: { perMinute: cfg.RATE_LIMIT_TRIGGERS_PER_MINUTE, burst: cfg.RATE_LIMIT_TRIGGER_BURST },
+});
 const port = await gateway.listen(cfg.GATEWAY_HOST, cfg.GATEWAY_PORT);
 log.info({ port, keys: cfg.API_KEYS.length }, "gateway listening (HTTP/1.1 and h2c)");
 

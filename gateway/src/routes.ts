@@ -17,6 +17,8 @@ export interface RestRoute {
   service: DescService;
   method: DescMethod;
   successStatus: number;
+  /** Counted against the caller's key (429 with Retry-After past the limit). */
+  rateLimited: boolean;
 }
 
 /** Methods whose success the contract answers with something other than 200. */
@@ -24,6 +26,16 @@ const SUCCESS_STATUS: Record<string, number> = {
   "tickstock.cachesync.v1.CacheSyncService.TriggerSync": 202,
   "tickstock.coordinator.v1.CoordinatorService.TriggerRun": 202,
 };
+
+/** Methods rate limited per API key, over REST and Connect alike: the two triggers. */
+const RATE_LIMITED: ReadonlySet<string> = new Set([
+  "tickstock.cachesync.v1.CacheSyncService.TriggerSync",
+  "tickstock.coordinator.v1.CoordinatorService.TriggerRun",
+]);
+
+export function isRateLimited(service: DescService, method: DescMethod): boolean {
+  return RATE_LIMITED.has(`${service.typeName}.${method.name}`);
+}
 
 function compileTemplate(template: string): { pattern: RegExp; pathParams: string[] } {
   const pathParams: string[] = [];
@@ -55,6 +67,7 @@ export function restRoutes(services: readonly DescService[]): RestRoute[] {
         service,
         method,
         successStatus: SUCCESS_STATUS[`${service.typeName}.${method.name}`] ?? 200,
+        rateLimited: isRateLimited(service, method),
       });
     }
   }

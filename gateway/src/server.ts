@@ -4,12 +4,14 @@ import * as net from "node:net";
 import type { DescMethod, DescService, JsonValue } from "@bufbuild/protobuf";
 import { Code, ConnectError, type Client, type ConnectRouter, type Interceptor } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
-import { codeName, errorMetadata, HTTP_STATUS, invalidArgument } from "@tickstock/common/errors.ts";
+import { codeName, errorMetadata, HTTP_STATUS, invalidArgument, resourceExhausted } from "@tickstock/common/errors.ts";
 import type { Logger } from "@tickstock/common/log.ts";
-import { createKeyChecker } from "./auth.ts";
+import { createKeyChecker, keyDigest } from "./auth.ts";
 import { checkHealth, type HealthProbe } from "./health.ts";
 import { contractJson, decodeRequest } from "./json.ts";
-import { matchRoute, restRoutes } from "./routes.ts";
+import { buildOpenApi } from "./openapi.ts";
+import { createRateLimiter, type RateLimit } from "./rate-limit.ts";
+import { isRateLimited, matchRoute, restRoutes } from "./routes.ts";
 
 /**
  * The gateway: CONTRACT §2 REST/JSON routed from the protos' annotations,
@@ -29,6 +31,8 @@ export interface GatewayDeps {
   healthProbes: Record<string, HealthProbe>;
   upstreamTimeoutMs: number;
   maxBodyBytes: number;
+  /** Per-key limit of the trigger endpoints (routes.ts); none when absent. */
+  triggerRateLimit?: RateLimit;
 }
 
 type Req = http.IncomingMessage | http2.Http2ServerRequest;
@@ -91,6 +95,21 @@ export function createGateway(deps: GatewayDeps) {
   const isValidKey = createKeyChecker(deps.apiKeys);
   const routes = restRoutes(deps.upstreams.map((u) => u.service));
   const clients = new Map(deps.upstreams.map((u) => [u.service.typeName, u.client as unknown as Record<string, (req: unknown, opts: unknown) => unknown>]));
+  const limiter = deps.triggerRateLimit ? createRateLimiter(deps.triggerRateLimit) : null;
+  const openApi = buildOpenApi(
+    deps.upstreams.map((u) => u.service),
+    { healthParts: Object.keys(deps.healthProbes), triggersPerMinute: deps.triggerRateLimit?.perMinute },
+  );
+
+  /** Counts a trigger against its (already valid) key; past the limit, 429 with Retry-After. */
+  function limitTrigger(key: string): void {
+    const verdict = limiter?.take(keyDigest(key), Date.now());
+    if (!verdict || verdict.allowed) return;
+    const seconds = String(verdict.retryAfterSeconds);
+    const err = resourceExhausted(`rate limit: too many triggers with this API key; retry in ${seconds} s`, { retry_after: seconds });
+    err.metadata.set("retry-after", seconds);
+    throw err;
+  }
 
   function sendError(res: Res, err: unknown, path: string): void {
     if (err instanceof HttpError) return send(res, err.status, errorBody(err.code, err.message));
@@ -119,6 +138,7 @@ export function createGateway(deps: GatewayDeps) {
       return send(res, 405, errorBody("method_not_allowed", `${req.method} is not allowed here`), { allow: match.allowed.join(", ") });
     }
     const { route, params } = match;
+    if (route.rateLimited) limitTrigger(req.headers["x-api-key"] as string);
     const body = route.body === "*" ? await readJsonBody(req, deps.maxBodyBytes) : (await readJsonBody(req, deps.maxBodyBytes), {});
     const message = decodeRequest(route.method.input, body, params, url.searchParams);
     const client = clients.get(route.service.typeName)!;
@@ -130,11 +150,35 @@ export function createGateway(deps: GatewayDeps) {
 
   // Connect / gRPC / gRPC-Web for the same RPCs: forwarded as they are.
   const requireKey: Interceptor = (next) => async (req) => {
-    if (!isValidKey(req.header.get("x-api-key") ?? undefined)) throw new ConnectError("missing or invalid X-API-Key", Code.Unauthenticated);
+    const key = req.header.get("x-api-key") ?? undefined;
+    if (!isValidKey(key)) throw new ConnectError("missing or invalid X-API-Key", Code.Unauthenticated);
+    if (isRateLimited(req.service, req.method)) limitTrigger(key!);
     return next(req);
   };
+  // As over REST, an internal upstream error never reaches the client with its text.
+  function masked(err: unknown, url: string): unknown {
+    const ce = ConnectError.from(err);
+    if (ce.code !== Code.Internal && ce.code !== Code.Unknown && ce.code !== Code.DataLoss) return err;
+    deps.log.warn({ code: codeName(ce.code), path: url, upstream: ce.rawMessage }, "upstream error");
+    return new ConnectError("internal error", ce.code);
+  }
+  async function* maskedStream<T>(messages: AsyncIterable<T>, url: string): AsyncIterable<T> {
+    try {
+      yield* messages;
+    } catch (err) {
+      throw masked(err, url);
+    }
+  }
+  const maskInternal: Interceptor = (next) => async (req) => {
+    try {
+      const res = await next(req);
+      return res.stream ? { ...res, message: maskedStream(res.message, req.url) } : res;
+    } catch (err) {
+      throw masked(err, req.url);
+    }
+  };
   const connectHandler = connectNodeAdapter({
-    interceptors: [requireKey],
+    interceptors: [maskInternal, requireKey],
     readMaxBytes: deps.maxBodyBytes,
     routes(router: ConnectRouter) {
       for (const { service } of deps.upstreams) {
@@ -161,6 +205,10 @@ export function createGateway(deps: GatewayDeps) {
         if (req.method !== "GET" && req.method !== "HEAD") return send(res, 405, errorBody("method_not_allowed", "use GET"), { allow: "GET" });
         const { healthy, body } = await checkHealth(deps.healthProbes);
         return send(res, healthy ? 200 : 503, body);
+      }
+      if (url.pathname === "/openapi.json") {
+        if (req.method !== "GET" && req.method !== "HEAD") return send(res, 405, errorBody("method_not_allowed", "use GET"), { allow: "GET" });
+        return send(res, 200, openApi, { "cache-control": "no-cache" });
       }
       if (url.pathname === "/api" || url.pathname.startsWith("/api/")) return await handleRest(req, res, url);
       connectHandler(req as never, res as never);
