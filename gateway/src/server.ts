@@ -46,7 +46,9 @@ class HttpError extends Error {
 
 function send(res: Res, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const data = JSON.stringify(body);
-  (res as http.ServerResponse).writeHead(status, { "content-type": "application/json", "content-length": String(Buffer.byteLength(data)), ...headers });
+  // After a 413 the rest of the body is never read: HTTP/1.1 closes the connection.
+  const close = status === 413 && !(res as http2.Http2ServerResponse).stream ? { connection: "close" } : {};
+  (res as http.ServerResponse).writeHead(status, { "content-type": "application/json", "content-length": String(Buffer.byteLength(data)), ...close, ...headers });
   res.end(data);
 }
 
@@ -56,17 +58,41 @@ function errorBody(code: string, message: string, details?: Record<string, strin
 
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 
+/**
+ * Reads the body up to `maxBytes`. Past it (a chunked upload has no
+ * Content-Length to refuse up front) reading stops and a 413 is thrown; the
+ * request is left unread, not destroyed, so the answer still reaches the
+ * client, and the connection is closed after it (see `send`).
+ */
+function readBody(req: Req, maxBytes: number): Promise<Buffer[]> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= maxBytes) return void chunks.push(chunk);
+      cleanup();
+      req.pause();
+      reject(new HttpError(413, "payload_too_large", `request body exceeds ${maxBytes} bytes`));
+    };
+    const onEnd = () => (cleanup(), resolve(chunks));
+    const onError = (err: Error) => (cleanup(), reject(err));
+    const cleanup = () => {
+      req.off("data", onData);
+      req.off("end", onEnd);
+      req.off("error", onError);
+    };
+    req.on("data", onData);
+    req.on("end", onEnd);
+    req.on("error", onError);
+  });
+}
+
 async function readJsonBody(req: Req, maxBytes: number): Promise<Record<string, JsonValue>> {
   const length = Number(req.headers["content-length"] ?? NaN);
   if (length > maxBytes) throw new HttpError(413, "payload_too_large", `request body exceeds ${maxBytes} bytes`);
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > maxBytes) throw new HttpError(413, "payload_too_large", `request body exceeds ${maxBytes} bytes`);
-    chunks.push(chunk);
-  }
-  if (size === 0) return {};
+  const chunks = await readBody(req, maxBytes);
+  if (chunks.length === 0) return {};
   const type = String(req.headers["content-type"] ?? "");
   if (!/^application\/(.+\+)?json\s*(;|$)/i.test(type)) {
     throw new HttpError(415, "unsupported_media_type", "request body must be JSON (Content-Type: application/json)");

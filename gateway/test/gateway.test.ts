@@ -168,3 +168,18 @@ describe("gateway", () => {
     expect(JSON.parse(body).services.import).toBe("serving");
   });
 });
+
+describe("gateway body limit on a chunked upload", () => {
+  it("answers 413 to a body over 1 MiB sent without Content-Length", async () => {
+    const big = new TextEncoder().encode(JSON.stringify({ mode: "x".repeat(2 * 1024 * 1024) }));
+    const body = new ReadableStream<Uint8Array>({
+      start(controller) {
+        for (let i = 0; i < big.length; i += 64 * 1024) controller.enqueue(big.subarray(i, i + 64 * 1024));
+        controller.close();
+      },
+    });
+    const res = await fetch(`${base}/api/processing/cache-sync/trigger`, { ...withKey({ method: "POST", headers: { "content-type": "application/json" } }), body, duplex: "half" } as RequestInit);
+    expect(res.status).toBe(413);
+    expect((await errorOf(res)).error.code).toBe("payload_too_large");
+  });
+});

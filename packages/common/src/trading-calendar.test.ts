@@ -220,9 +220,16 @@ describe("day arithmetic", () => {
     expect(dayNumber("2026-03-08")).toBe(20520);
   });
 
-  it("round-trips day numbers, also before 1970 and in years below 100", () => {
-    for (const date of ["1970-01-01", "1900-02-28", "2000-02-29", "0050-06-01", "9999-12-31"]) {
+  it("round-trips day numbers over the whole supported range, also before 1970", () => {
+    for (const date of ["1970-01-01", "1900-01-01", "1900-02-28", "2000-02-29", "2199-12-31"]) {
       expect(dateFromDayNumber(dayNumber(date))).toBe(date);
+    }
+  });
+
+  it("refuses years outside 1900..2199 (year 0 is not even a PostgreSQL date)", () => {
+    for (const date of ["0000-02-29", "0050-06-01", "1899-12-31", "2200-01-01", "9999-12-31"]) {
+      expect(isValidIsoDate(date), date).toBe(false);
+      expect(() => dayNumber(date)).toThrow(RangeError);
     }
   });
 

@@ -23,8 +23,15 @@ export function isValidIsoDate(s: string): boolean {
   const m = typeof s === "string" ? ISO_DATE.exec(s) : null;
   if (!m) return false;
   const [year, month, day] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  // The market dates this system handles; also keeps out years PostgreSQL's
+  // date type rejects (year 0), which would otherwise fail deep in a store.
+  if (year < MIN_YEAR || year > MAX_YEAR) return false;
   return month >= 1 && month <= 12 && day >= 1 && day <= daysInMonth(year, month);
 }
+
+/** Dates outside these years are not valid market dates here. */
+export const MIN_YEAR = 1900;
+export const MAX_YEAR = 2199;
 
 /** Days since 1970-01-01 (negative before). Throws RangeError on anything but a real date. */
 export function dayNumber(date: string): number {
