@@ -7,6 +7,7 @@ import {
   MIN_BARS,
   PATTERN_NAMES,
   computeIndicators,
+  computeIndicatorsInto,
   detectPatterns,
   indicatorValuesAt,
   validateSeries,
@@ -182,5 +183,21 @@ describe("generateBars and measureComputeThroughput", () => {
     expect(r.barsPerSecond).toBeGreaterThan(0);
     expect(r.valuesPerSecond).toBeGreaterThan(r.barsPerSecond);
     expect(() => measureComputeThroughput(0, 10)).toThrow(RangeError);
+  });
+});
+
+describe("computeIndicatorsInto", () => {
+  it("answers what computeIndicators does, in a reused, dirty, larger block", () => {
+    const block = new Float64Array(INDICATOR_NAMES.length * 400).fill(12345);
+    for (const [days, seed] of [[300, 1], [60, 2], [250, 3]]) {
+      const bars = generateBars(days, seed);
+      const expected = computeIndicators(bars);
+      const got = computeIndicatorsInto(bars, block);
+      for (const name of INDICATOR_NAMES) expect(Array.from(got[name]), name).toEqual(Array.from(expected[name]));
+    }
+  });
+
+  it("refuses a block too small for the series", () => {
+    expect(() => computeIndicatorsInto(generateBars(50, 1), new Float64Array(10))).toThrow(RangeError);
   });
 });

@@ -64,10 +64,22 @@ export const INDICATOR_NAMES: readonly string[] = [
  * TA-Lib comparison tests check each index of each output.
  */
 export function computeIndicators(bars: BarSeries): Record<string, Float64Array> {
+  const n = bars.close.length;
+  const bytes = Buffer.allocUnsafeSlow(INDICATOR_NAMES.length * n * Float64Array.BYTES_PER_ELEMENT);
+  return computeIndicatorsInto(bars, new Float64Array(bytes.buffer, bytes.byteOffset, INDICATOR_NAMES.length * n));
+}
+
+/**
+ * computeIndicators into the caller's block (at least INDICATOR_NAMES.length × n doubles, any
+ * contents): the outputs are views of it, valid until the block is reused. For loops over
+ * thousands of series (a phase's worker), where a fresh block per series is mostly garbage
+ * collection.
+ */
+export function computeIndicatorsInto(bars: BarSeries, block: Float64Array): Record<string, Float64Array> {
   const { high, low, close, volume } = bars;
   const n = close.length;
-  const bytes = Buffer.allocUnsafeSlow(INDICATOR_NAMES.length * n * Float64Array.BYTES_PER_ELEMENT);
-  const b = new Float64Array(bytes.buffer, bytes.byteOffset, INDICATOR_NAMES.length * n);
+  if (block.length < INDICATOR_NAMES.length * n) throw new RangeError(`block of ${block.length} doubles for ${n} bars`);
+  const b = block;
   const sma20 = sma(close, 20, part(b, 0, n));
   const sma50 = sma(close, 50, part(b, 1, n));
   const sma200 = sma(close, 200, part(b, 2, n));

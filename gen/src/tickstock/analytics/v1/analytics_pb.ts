@@ -273,7 +273,8 @@ export type GetIndicatorsRequest = Message<"tickstock.analytics.v1.GetIndicators
   from: string;
 
   /**
-   * Last date, YYYY-MM-DD (default: the latest stored date).
+   * Last date, YYYY-MM-DD (default: the symbol's latest bar). At most a
+   * configured number of days (default 3660) from `from`.
    *
    * @generated from field: string to = 3;
    */
@@ -358,7 +359,7 @@ export type ListPatternsRequest = Message<"tickstock.analytics.v1.ListPatternsRe
   date: string;
 
   /**
-   * Pattern name, e.g. `engulfing`, `golden_cross`.
+   * Pattern name, e.g. `engulfing`, `golden_cross` (empty: all).
    *
    * @generated from field: string pattern = 2;
    */
@@ -436,10 +437,14 @@ export const PatternDetectionSchema: GenMessage<PatternDetection> = /*@__PURE__*
   messageDesc(file_tickstock_analytics_v1_analytics, 11);
 
 /**
+ * Detections strongest first (confidence descending, then symbol, pattern).
+ *
  * @generated from message tickstock.analytics.v1.ListPatternsResponse
  */
 export type ListPatternsResponse = Message<"tickstock.analytics.v1.ListPatternsResponse"> & {
   /**
+   * The date shown (empty when nothing was ever detected).
+   *
    * @generated from field: string date = 1;
    */
   date: string;
@@ -502,7 +507,11 @@ export const AnalyticsService: GenService<{
     output: typeof RunPatternsResponseSchema;
   },
   /**
-   * A symbol's indicator series over a date range.
+   * A symbol's indicator series over a date range: one point per bar in the
+   * range. Computed on request from the symbol's whole stored bar history (read
+   * from the import service), so every date with a bar has its values, exactly
+   * as TA-Lib gives them, the same numbers a RunIndicators for that date stores.
+   * Unknown symbol: NOT_FOUND.
    *
    * @generated from rpc tickstock.analytics.v1.AnalyticsService.GetIndicators
    */
