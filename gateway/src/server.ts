@@ -46,9 +46,7 @@ class HttpError extends Error {
 
 function send(res: Res, status: number, body: unknown, headers: Record<string, string> = {}): void {
   const data = JSON.stringify(body);
-  // After a 413 the rest of the body is never read: HTTP/1.1 closes the connection.
-  const close = status === 413 && !(res as http2.Http2ServerResponse).stream ? { connection: "close" } : {};
-  (res as http.ServerResponse).writeHead(status, { "content-type": "application/json", "content-length": String(Buffer.byteLength(data)), ...close, ...headers });
+  (res as http.ServerResponse).writeHead(status, { "content-type": "application/json", "content-length": String(Buffer.byteLength(data)), ...headers });
   res.end(data);
 }
 
@@ -59,12 +57,40 @@ function errorBody(code: string, message: string, details?: Record<string, strin
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 
 /**
- * Reads the body up to `maxBytes`. Past it (a chunked upload has no
- * Content-Length to refuse up front) reading stops and a 413 is thrown; the
- * request is left unread, not destroyed, so the answer still reaches the
- * client, and the connection is closed after it (see `send`).
+ * Reads the body up to `maxBytes` (refused up front when Content-Length says
+ * more; a chunked upload is refused when it gets there): then a 413 is thrown
+ * and the rest is discarded, never left unread.
  */
+const DISCARD_CAP_BYTES = 64 * 1024 * 1024;
+
+/** A client that went away mid-request (reset, aborted upload): nothing to answer, not a gateway bug. */
+function isClientAbort(err: unknown): boolean {
+  const code = (err as { code?: string })?.code;
+  return code === "ECONNRESET" || code === "ECONNABORTED" || code === "EPIPE" || (err as Error)?.message === "aborted";
+}
+
+/**
+ * The rest of a body we refused is read and thrown away, so the client
+ * finishes sending and reads our answer (closing with unread data makes the
+ * kernel reset the connection and the answer is lost); past a hard cap the
+ * connection is dropped.
+ */
+function discardBody(req: Req): void {
+  let discarded = 0;
+  req.on("data", (c: Buffer) => {
+    discarded += c.length;
+    if (discarded > DISCARD_CAP_BYTES) req.destroy();
+  });
+  req.on("error", () => undefined);
+  req.resume();
+}
+
 function readBody(req: Req, maxBytes: number): Promise<Buffer[]> {
+  const declared = Number(req.headers["content-length"] ?? NaN);
+  if (declared > maxBytes) {
+    discardBody(req);
+    return Promise.reject(new HttpError(413, "payload_too_large", `request body exceeds ${maxBytes} bytes`));
+  }
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -72,7 +98,7 @@ function readBody(req: Req, maxBytes: number): Promise<Buffer[]> {
       size += chunk.length;
       if (size <= maxBytes) return void chunks.push(chunk);
       cleanup();
-      req.pause();
+      discardBody(req);
       reject(new HttpError(413, "payload_too_large", `request body exceeds ${maxBytes} bytes`));
     };
     const onEnd = () => (cleanup(), resolve(chunks));
@@ -89,8 +115,6 @@ function readBody(req: Req, maxBytes: number): Promise<Buffer[]> {
 }
 
 async function readJsonBody(req: Req, maxBytes: number): Promise<Record<string, JsonValue>> {
-  const length = Number(req.headers["content-length"] ?? NaN);
-  if (length > maxBytes) throw new HttpError(413, "payload_too_large", `request body exceeds ${maxBytes} bytes`);
   const chunks = await readBody(req, maxBytes);
   if (chunks.length === 0) return {};
   const type = String(req.headers["content-type"] ?? "");
@@ -225,7 +249,13 @@ export function createGateway(deps: GatewayDeps) {
   });
 
   async function handle(req: Req, res: Res): Promise<void> {
-    const url = new URL(req.url ?? "/", "http://gateway");
+    let url: URL;
+    try {
+      url = new URL(req.url ?? "/", "http://gateway");
+    } catch {
+      // e.g. "GET // HTTP/1.1" or an absolute-form target with a bad host: a client error, never a crash.
+      return send(res, 400, errorBody("invalid_argument", "malformed request target"));
+    }
     try {
       if (url.pathname === "/health") {
         if (req.method !== "GET" && req.method !== "HEAD") return send(res, 405, errorBody("method_not_allowed", "use GET"), { allow: "GET" });
@@ -239,13 +269,19 @@ export function createGateway(deps: GatewayDeps) {
       if (url.pathname === "/api" || url.pathname.startsWith("/api/")) return await handleRest(req, res, url);
       connectHandler(req as never, res as never);
     } catch (err) {
+      if (isClientAbort(err)) return void res.destroy();
       if (!res.headersSent) sendError(res, err, url.pathname);
       else res.end();
     }
   }
+  const serve = (req: Req, res: Res) =>
+    void handle(req, res).catch((err) => {
+      deps.log.error({ err }, "gateway bug");
+      res.destroy();
+    });
 
-  const h1 = http.createServer({ maxHeaderSize: 16 * 1024, requestTimeout: 60_000, headersTimeout: 10_000, keepAliveTimeout: 65_000 }, (req, res) => void handle(req, res));
-  const h2 = http2.createServer({ maxSessionMemory: 64 }, (req, res) => void handle(req, res));
+  const h1 = http.createServer({ maxHeaderSize: 16 * 1024, requestTimeout: 60_000, headersTimeout: 10_000, keepAliveTimeout: 65_000 }, serve);
+  const h2 = http2.createServer({ maxSessionMemory: 64 }, serve);
   h2.on("sessionError", () => undefined);
   const sessions = new Set<http2.ServerHttp2Session>();
   h2.on("session", (session) => {

@@ -2,11 +2,12 @@ import { once } from "node:events";
 import * as grpc from "@grpc/grpc-js";
 import { ReflectionService } from "@grpc/reflection";
 import { HealthImplementation } from "grpc-health-check";
-import { create, fromBinary, toBinary, type DescFile, type DescMethod, type DescService } from "@bufbuild/protobuf";
+import { create, fromBinary, toBinary, type DescFile, type DescMessage, type DescMethod, type DescService } from "@bufbuild/protobuf";
 import { FileDescriptorProtoSchema } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError, createHandlerContext, type HandlerContext, type ServiceImpl } from "@connectrpc/connect";
 import { setTrailerStatus } from "@connectrpc/connect/protocol-grpc";
 import { file_grpc_health_v1_health } from "@tickstock/gen/grpc/health/v1/health_pb.js";
+import { invalidArgument } from "./errors.ts";
 import type { Logger } from "./log.ts";
 
 /**
@@ -25,13 +26,63 @@ export function grpcServiceDefinition(service: DescService): grpc.ServiceDefinit
       requestStream: m.methodKind === "client_streaming" || m.methodKind === "bidi_streaming",
       responseStream: m.methodKind === "server_streaming" || m.methodKind === "bidi_streaming",
       requestSerialize: (msg) => Buffer.from(toBinary(m.input, msg as never)),
-      requestDeserialize: (buf: Buffer) => fromBinary(m.input, buf),
+      requestDeserialize: (buf: Buffer) => {
+        try {
+          return fromBinary(m.input, buf);
+        } catch (err) {
+          // grpc-js would answer INTERNAL; bad bytes from a client are its error.
+          return new UndecodableRequest(err instanceof Error ? err.message : String(err));
+        }
+      },
       responseSerialize: (msg) => Buffer.from(toBinary(m.output, msg as never)),
       responseDeserialize: (buf: Buffer) => fromBinary(m.output, buf),
       originalName: m.name,
     };
   }
   return def;
+}
+
+/** A request whose bytes did not decode as the method's input message. */
+class UndecodableRequest {
+  constructor(readonly reason: string) {}
+}
+
+/** The path of the first string (field, list element, map key or value) holding a NUL, which PostgreSQL cannot store. */
+function nulStringField(schema: DescMessage, msg: Record<string, unknown>, prefix = ""): string | undefined {
+  const hasNul = (v: unknown) => typeof v === "string" && v.includes("\u0000");
+  for (const field of schema.fields) {
+    const value = msg[field.localName];
+    const path = prefix + field.name;
+    if (field.fieldKind === "scalar" && hasNul(value)) return path;
+    if (field.fieldKind === "list" && Array.isArray(value)) {
+      if (field.listKind === "scalar" && value.some(hasNul)) return path;
+      if (field.listKind === "message") for (const v of value) {
+        const inner = nulStringField(field.message, v as Record<string, unknown>, `${path}.`);
+        if (inner) return inner;
+      }
+    }
+    if (field.fieldKind === "map" && value && typeof value === "object") {
+      for (const [k, v] of Object.entries(value)) {
+        if (hasNul(k) || hasNul(v)) return path;
+        if (field.mapKind === "message") {
+          const inner = nulStringField(field.message, v as Record<string, unknown>, `${path}.`);
+          if (inner) return inner;
+        }
+      }
+    }
+    if (field.fieldKind === "message" && value && typeof value === "object") {
+      const inner = nulStringField(field.message, value as Record<string, unknown>, `${path}.`);
+      if (inner) return inner;
+    }
+  }
+  return undefined;
+}
+
+/** Boundary checks every method gets before its handler: decodable bytes, no NUL in strings. */
+function checkRequest(method: DescMethod, request: unknown): void {
+  if (request instanceof UndecodableRequest) throw invalidArgument("request", `the request is not a valid ${method.input.typeName}: ${request.reason}`);
+  const field = nulStringField(method.input, request as Record<string, unknown>);
+  if (field) throw invalidArgument(field, `${field} must not contain NUL characters`);
 }
 
 export interface CallInfo {
@@ -102,7 +153,7 @@ export function adaptService<S extends DescService>(
         if (!fn) return callback({ code: grpc.status.UNIMPLEMENTED, details: `${method.name} is not implemented` });
         const ctx = contextFor(service, method, call);
         Promise.resolve()
-          .then(() => fn(call.request, ctx))
+          .then(() => (checkRequest(method, call.request), fn(call.request, ctx)))
           .then(
             (res) => {
               finish(started, 0 as Code);
@@ -125,6 +176,7 @@ export function adaptService<S extends DescService>(
         }
         const ctx = contextFor(service, method, call);
         try {
+          checkRequest(method, call.request);
           for await (const out of fn(call.request, ctx) as AsyncIterable<unknown>) {
             if (ctx.signal.aborted) break;
             if (!call.write(create(method.output, out as never))) await once(call, "drain", { signal: ctx.signal }).catch(() => undefined);
