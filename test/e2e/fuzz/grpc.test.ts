@@ -272,7 +272,7 @@ function stringFieldBytes(fieldNo: number, value: Buffer): Buffer {
 
 
 describe("request bytes that do not decode as the message", () => {
-  it("BUG grpc-undecodable-request-is-internal: a string field holding invalid UTF-8 is INTERNAL, not INVALID_ARGUMENT (grpc-js answers a failed requestDeserialize with INTERNAL)", async () => {
+  it("a request whose bytes do not decode (invalid UTF-8 in a string field) is INVALID_ARGUMENT, not INTERNAL (regression)", async () => {
     // cache-sync GetJob with job_id = bytes ff fe: protobuf-es fromBinary throws on invalid
     // UTF-8, common/serve.ts passes it to grpc-js as requestDeserialize, and grpc-js answers
     // INTERNAL "Error deserializing request" before any handler runs.
