@@ -14,9 +14,9 @@ export interface PoolOptions {
 }
 
 /**
- * A pool with an `error` listener: an idle client whose server went away
- * (restart, failover) is dropped and logged instead of crashing the process,
- * and the next query opens a fresh connection.
+ * A pool with `error` listeners: a client whose server went away (restart,
+ * failover), idle or checked out, is dropped and logged instead of crashing
+ * the process, and the next query opens a fresh connection.
  */
 export function createPool(url: string, log: Logger, opts: PoolOptions = {}): pg.Pool {
   const pool = new pg.Pool({
@@ -28,6 +28,10 @@ export function createPool(url: string, log: Logger, opts: PoolOptions = {}): pg
     idleTimeoutMillis: 30_000,
   });
   pool.on("error", (err) => log.warn({ err: err.message }, "postgres idle client error"));
+  // The pool listens only to idle clients: a connection lost while a client is checked out (a
+  // transaction, a streamed read, a held advisory lock) would emit an unhandled 'error' and crash
+  // the process. The holder sees the failure on its query; releasing the client drops it.
+  pool.on("connect", (client) => client.on("error", (err) => log.warn({ err: err.message }, "postgres connection lost")));
   return pool;
 }
 

@@ -114,8 +114,12 @@ export function channelOf(event: EventName): string {
 export interface EventPublisher {
   /** Validates and queues the event; delivery happens in order in the background. `source` overrides the publisher's. */
   publish<E extends EventName>(event: E, payload: EventPayload<E>, source?: string): void;
-  /** Resolves when every queued event was delivered (or `timeoutMs` passed). */
-  flush(timeoutMs?: number): Promise<boolean>;
+  /**
+   * Resolves true when every event published so far reached Redis (outbox included), false when
+   * `timeoutMs` passed first (they stay queued or in the outbox, and go out later). With
+   * `durable`, events safe in the outbox count as done (shutdown).
+   */
+  flush(timeoutMs?: number, opts?: { durable?: boolean }): Promise<boolean>;
   /** Events queued but not yet delivered. */
   pending(): number;
   close(): Promise<void>;
@@ -195,6 +199,10 @@ type Pending = { channel: string; data: string };
  * queued events are spilled to the service's outbox table (they survive a
  * crash of this process) and delivered, oldest first, once Redis is back —
  * also by the next process, which starts by draining what a previous one left.
+ * Across services, order holds because a phase service flushes (waits for
+ * delivery, bounded) before handing its result to the coordinator: a short
+ * outage delays the run by its length; past the bound, each service's events
+ * still arrive, in order, but the services' may interleave.
  */
 export function createEventPublisher(opts: PublisherOptions): EventPublisher {
   const queue: Pending[] = [];
@@ -203,7 +211,16 @@ export function createEventPublisher(opts: PublisherOptions): EventPublisher {
   let closed = false;
   // Start by draining whatever a previous process left in the outbox.
   let spilled = opts.outbox !== undefined;
-  const idle: (() => void)[] = [];
+  // Waiters of flush(): `delivered` ones wake when everything reached Redis, `durable` ones also
+  // when what could not is in the outbox.
+  const idle: { durable: boolean; resolve: () => void }[] = [];
+  const wakeIdle = (delivered: boolean) => {
+    for (let i = idle.length - 1; i >= 0; i--) if (delivered || idle[i]!.durable) idle.splice(i, 1)[0]!.resolve();
+  };
+  // A retry waiting out its backoff goes at once when Redis is back: a caller waiting in flush()
+  // (a phase about to hand over to the next one) is not held up by a stale backoff.
+  let retryNow: (() => void) | null = null;
+  opts.redis.on("ready", () => retryNow?.());
 
   const send = async (batch: readonly Pending[]) => {
     const multi = opts.redis.multi();
@@ -251,13 +268,17 @@ export function createEventPublisher(opts: PublisherOptions): EventPublisher {
           queue.splice(0, queue.length - maxQueued);
           opts.log.error({ maxQueued }, "event queue full while Redis and the outbox are unreachable: oldest events dropped");
         }
-        if (queue.length === 0) for (const resolve of idle.splice(0)) resolve();
-        await new Promise((r) => setTimeout(r, backoff));
+        if (queue.length === 0) wakeIdle(false);
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, backoff);
+          retryNow = () => (clearTimeout(timer), resolve());
+        });
+        retryNow = null;
         backoff = Math.min(backoff * 2, 5_000);
       }
     }
     draining = null;
-    if (queue.length === 0) for (const resolve of idle.splice(0)) resolve();
+    if (queue.length === 0) wakeIdle(!spilled);
   }
 
   if (spilled) draining = drain();
@@ -268,18 +289,17 @@ export function createEventPublisher(opts: PublisherOptions): EventPublisher {
       queue.push({ channel: channelOf(event), data: JSON.stringify(envelope) });
       draining ??= drain();
     },
-    /** Resolves when every queued event was delivered or is durably in the outbox (false on timeout). */
-    async flush(timeoutMs = 10_000) {
+    async flush(timeoutMs = 10_000, { durable = false } = {}) {
       if (queue.length === 0 && !draining) return true;
       draining ??= drain();
       return Promise.race([
-        new Promise<boolean>((resolve) => idle.push(() => resolve(true))),
+        new Promise<boolean>((resolve) => idle.push({ durable, resolve: () => resolve(true) })),
         new Promise<boolean>((resolve) => setTimeout(() => resolve(false), timeoutMs).unref()),
       ]);
     },
     pending: () => queue.length,
     async close() {
-      await this.flush(2_000);
+      await this.flush(2_000, { durable: true });
       if (queue.length > 0) await spill().catch(() => undefined);
       closed = true;
     },

@@ -66,7 +66,8 @@ describe("event publisher", () => {
 
     await redis.stop();
     for (let i = 1; i <= 5; i++) publisher.publish("import_progress", progress(i));
-    expect(await publisher.flush(10_000)).toBe(true); // durably in the outbox
+    expect(await publisher.flush(300)).toBe(false); // not delivered while Redis is down…
+    expect(await publisher.flush(10_000, { durable: true })).toBe(true); // …but durably in the outbox
     expect(await outbox.count()).toBe(5);
     // This process "dies" with Redis still down: its outbox rows stay.
     await publisher.close();

@@ -79,24 +79,37 @@ export function createJobRunner(deps: RunnerDeps): JobRunner {
     })();
   }
 
-  /** Claims and runs the next job under the worker lock; false when there is nothing to do here. */
-  async function runNext(): Promise<boolean> {
+  /** Runs `fn` holding the worker lock; false (without running it) when another process holds it. */
+  async function withWorkerLock(fn: () => Promise<boolean>): Promise<boolean> {
     const client = await deps.pool.connect();
     let unlocked = true;
     try {
       if (!(await store.tryLockWorker(client))) return false; // another process runs jobs: it takes ours too
       unlocked = false;
-      const orphans = await store.failOrphanedJobs(deps.pool, ORPHANED);
-      for (const row of orphans) endedElsewhere(row, "CACHE_SYNC_INTERRUPTED");
-      if (orphans.length > 0) deps.log.warn({ jobs: orphans.map((o) => o.job_id) }, "jobs left running by a stopped process marked failed");
-      const job = await store.claimNextJob(deps.pool);
-      if (!job) return false;
-      await execute(job);
-      return true;
+      return await fn();
     } finally {
       if (!unlocked) unlocked = await store.unlockWorker(client).then(() => true, () => false);
       client.release(unlocked ? undefined : true); // a client that could not unlock is closed: its lock dies with it
     }
+  }
+
+  /** Ends jobs left `running` by a dead process: only the worker lock's holder can tell they are orphans. */
+  async function failOrphans(): Promise<boolean> {
+    const orphans = await store.failOrphanedJobs(deps.pool, ORPHANED);
+    for (const row of orphans) endedElsewhere(row, "CACHE_SYNC_INTERRUPTED");
+    if (orphans.length > 0) deps.log.warn({ jobs: orphans.map((o) => o.job_id) }, "jobs left running by a stopped process marked failed");
+    return true;
+  }
+
+  /** Claims and runs the next job under the worker lock; false when there is nothing to do here. */
+  async function runNext(): Promise<boolean> {
+    return withWorkerLock(async () => {
+      await failOrphans();
+      const job = await store.claimNextJob(deps.pool);
+      if (!job) return false;
+      await execute(job);
+      return true;
+    });
   }
 
   async function execute(job: store.JobRow): Promise<void> {
@@ -120,6 +133,11 @@ export function createJobRunner(deps: RunnerDeps): JobRunner {
 
   return {
     async trigger(req) {
+      // A pipeline trigger joins its run's active job. One left `running` by a dead process (the
+      // coordinator retrying after a crash, here or on another replica) must be ended first, or
+      // the retry would wait for it and end "interrupted" too. While a live worker holds the
+      // lock, a `running` job is its own and is joined.
+      if (req.runId) await withWorkerLock(failOrphans);
       const newJob = { jobId: crypto.randomUUID(), mode: req.mode, force: req.force, triggeredBy: req.triggeredBy, runId: req.runId ?? null, marketDate: req.marketDate ?? null };
       const { job, created } = await store.insertJob(deps.pool, newJob);
       if (created) {
@@ -187,7 +205,11 @@ async function* watchJob(deps: RunnerDeps, updates: EventEmitter, jobId: string,
         lastKey = `${p.currentTask}/${p.completed}`;
         yield { kind: "progress", progress: p };
       }
-      if (store.TERMINAL.includes(job.status)) return yield { kind: "end", job };
+      if (store.TERMINAL.includes(job.status)) {
+        // The caller (the coordinator) publishes its next event on this end: the job's go out first.
+        await deps.publisher.flush(5_000);
+        return yield { kind: "end", job };
+      }
       const snapshot = job.status === "running" && job.progress_total > 0 ? progressOf(job.current_task ?? "", job.progress_completed, job.progress_total) : null;
       if (snapshot && !local && `${snapshot.currentTask}/${snapshot.completed}` !== lastKey) {
         lastKey = `${snapshot.currentTask}/${snapshot.completed}`;

@@ -10,9 +10,10 @@ import type { UniverseResolver } from "./universes.ts";
 
 /**
  * Drives one run through its phases: each phase is one streaming call to its service with a
- * deadline, retried on UNAVAILABLE with exponential backoff; progress goes to run_phases; the
- * end publishes exactly one of processing_completed / _failed / _cancelled. Phase services
- * publish their own phase events; the coordinator publishes the run's.
+ * deadline, retried with exponential backoff when the service is unreachable or its stream is cut
+ * (isTransient); progress goes to run_phases; the end publishes exactly one of
+ * processing_completed / _failed / _cancelled. Phase services publish their own phase events;
+ * the coordinator publishes the run's.
  */
 
 export interface PhasePolicy {
@@ -175,6 +176,15 @@ async function resolveSymbols(deps: RunnerDeps, run: store.RunRow, phase: PhaseN
   return symbols;
 }
 
+/**
+ * Worth another call: the service is unreachable (UNAVAILABLE), or the stream was cut from its
+ * side (CANCELED while our own signal is not aborted, checked before this): connect-node reports
+ * a connection lost mid-stream, e.g. a phase service killed or restarted, as an HTTP/2 CANCEL.
+ */
+function isTransient(err: ConnectError): boolean {
+  return err.code === Code.Unavailable || err.code === Code.Canceled;
+}
+
 /** One phase with its retries; resolves with the phase's result or throws PhaseFailure / the stop. */
 async function runPhase(
   deps: RunnerDeps,
@@ -196,14 +206,14 @@ async function runPhase(
       const resolving = err instanceof ResolutionError;
       const ce = resolving ? err.error : err;
       const context = { service: resolving ? "universe resolution" : driver.service, grpc_code: codeName(ce.code), attempts: attempt };
-      if (ce.code === Code.Unavailable && attempt <= policy.retries) {
+      if (isTransient(ce) && attempt <= policy.retries) {
         const delay = retryDelayMs(attempt, policy.backoffMs, policy.backoffMaxMs);
         deps.log.warn({ run_id: run.run_id, phase, attempt, delay_ms: delay, err: ce.rawMessage }, "phase service unavailable, retrying");
         await abortable(delay, signal);
         continue;
       }
       const why = ce.code === Code.DeadlineExceeded ? `no result within ${policy.deadlinesMs[phase]} ms` : ce.rawMessage;
-      const suffix = ce.code === Code.Unavailable ? ` (gave up after ${attempt} attempts)` : "";
+      const suffix = isTransient(ce) ? ` (gave up after ${attempt} attempts)` : "";
       const component = resolving ? "coordinator" : driver.component;
       const prefix = resolving ? `resolving universe ${universeLabel(run.universes)}` : `${driver.component} service`;
       throw new PhaseFailure(phase, component, codeName(ce.code).toUpperCase(), `${prefix}: ${why}${suffix}`, context);
