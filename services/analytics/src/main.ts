@@ -3,7 +3,7 @@ import { SERVICES } from "@tickstock/common/bootstrap.ts";
 import { createServiceClient } from "@tickstock/common/clients.ts";
 import { loadOrExit } from "@tickstock/common/config.ts";
 import { createPool, runMigrations } from "@tickstock/common/db.ts";
-import { createEventPublisher, createRedis } from "@tickstock/common/events.ts";
+import { createEventPublisher, createPgOutbox, createRedis } from "@tickstock/common/events.ts";
 import { createLogger } from "@tickstock/common/log.ts";
 import { onShutdown } from "@tickstock/common/serve.ts";
 import { ImportService } from "@tickstock/gen/tickstock/import/v1/import_pb.js";
@@ -17,7 +17,7 @@ const svc = SERVICES.analytics;
 await runMigrations({ databaseUrl: cfg.DATABASE_URL, dir: new URL("../migrations/", import.meta.url), schema: svc.schema, lockValue: svc.lockValue, log });
 const pool = createPool(cfg.DATABASE_URL, log, { applicationName: "tickstock-analytics" });
 const redis = createRedis(cfg.REDIS_URL, log, "tickstock-analytics");
-const publisher = createEventPublisher({ redis, source: "analytics", streamMaxLen: cfg.EVENTS_STREAM_MAXLEN, log });
+const publisher = createEventPublisher({ redis, source: "analytics", streamMaxLen: cfg.EVENTS_STREAM_MAXLEN, log, outbox: createPgOutbox(pool, svc.schema) });
 const workers = createWorkerPool(cfg.ANALYTICS_WORKERS ?? availableParallelism(), { importAddress: cfg.IMPORT_ADDR, heapMb: cfg.ANALYTICS_WORKER_HEAP_MB });
 
 const server = createServer({
