@@ -113,10 +113,11 @@ export async function replaceDetections(
  * universe (no bar on the date any more) go, so the date holds exactly what the run computed.
  */
 export async function deleteRowsOutside(db: Queryable, phase: PhaseName, date: string, keep: readonly string[]): Promise<number> {
+  // NOT IN (SELECT …) is a hashed subplan: one lookup per row, not a scan of 10,000 symbols.
   const sql =
     phase === "indicators"
-      ? "DELETE FROM analytics.indicator_values WHERE date = $1 AND symbol <> ALL($2::varchar[])"
-      : "DELETE FROM analytics.pattern_detections WHERE date = $1 AND symbol <> ALL($2::varchar[])";
+      ? "DELETE FROM analytics.indicator_values WHERE date = $1 AND symbol NOT IN (SELECT unnest($2::varchar[]))"
+      : "DELETE FROM analytics.pattern_detections WHERE date = $1 AND symbol NOT IN (SELECT unnest($2::varchar[]))";
   const { rowCount } = await db.query(sql, [date, keep]);
   return rowCount ?? 0;
 }
