@@ -227,11 +227,25 @@ function reflectionFor(services: DescService[]): ReflectionService {
 export interface ServiceRegistration {
   service: DescService;
   impl: object;
+  /** The descriptor the messages are (de)serialized with, when not `service` (registerWire). */
+  wire?: DescService;
 }
 
 /** Pairs a service with its handlers, type-checked against the service. */
 export function register<S extends DescService>(service: S, impl: Partial<ServiceImpl<S>>): ServiceRegistration {
   return { service, impl };
+}
+
+/**
+ * Like register, with the messages (de)serialized by `wire`: a descriptor of the same service whose
+ * messages have the same wire format but other field types (e.g. a message field read as bytes, see
+ * bars-wire.ts). Reflection still describes `service`.
+ */
+export function registerWire(service: DescService, wire: DescService, impl: object): ServiceRegistration {
+  if (wire.typeName !== service.typeName || wire.methods.map((m) => m.name).join() !== service.methods.map((m) => m.name).join()) {
+    throw new Error(`${wire.typeName} is not a wire descriptor of ${service.typeName}`);
+  }
+  return { service, impl, wire };
 }
 
 export interface GrpcServer {
@@ -250,8 +264,8 @@ export function createGrpcServer(opts: { services: ServiceRegistration[]; log: L
     "grpc.keepalive_permit_without_calls": 1,
   });
   const statusMap: Record<string, "SERVING"> = { "": "SERVING" };
-  for (const { service, impl } of opts.services) {
-    server.addService(grpcServiceDefinition(service), adaptService(service, impl as Partial<ServiceImpl<DescService>>, opts.log, opts.observe));
+  for (const { service, impl, wire = service } of opts.services) {
+    server.addService(grpcServiceDefinition(wire), adaptService(wire, impl as Partial<ServiceImpl<DescService>>, opts.log, opts.observe));
     statusMap[service.typeName] = "SERVING";
   }
   const health = new HealthImplementation(statusMap);

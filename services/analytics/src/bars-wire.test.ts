@@ -1,31 +1,14 @@
 import { describe, expect, it } from "vitest";
-import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
+import { create, toBinary } from "@bufbuild/protobuf";
 import { BinaryWriter, WireType } from "@bufbuild/protobuf/wire";
-import { ImportService, ListBarsResponseSchema, SymbolBarsSchema } from "@tickstock/gen/tickstock/import/v1/import_pb.js";
-import { RawBarsService, decodeSeries } from "./bars-wire.ts";
+import { SymbolBarsSchema } from "@tickstock/gen/tickstock/import/v1/import_pb.js";
+import { decodeSeries } from "./bars-wire.ts";
 import { packSeries, seriesAt } from "./batch.ts";
 import { generateBars } from "./compute-speed.ts";
 import type { BarSeries } from "./compute.ts";
 
 const encode = (symbol: string, b: BarSeries) =>
   toBinary(SymbolBarsSchema, create(SymbolBarsSchema, { symbol, day: Array.from(b.day), open: Array.from(b.open), high: Array.from(b.high), low: Array.from(b.low), close: Array.from(b.close), volume: Array.from(b.volume) }));
-
-describe("RawBarsService", () => {
-  it("is ImportService with the same method paths", () => {
-    expect(RawBarsService.typeName).toBe(ImportService.typeName);
-    expect(RawBarsService.methods.map((m) => m.name)).toEqual(ImportService.methods.map((m) => m.name));
-  });
-
-  it("reads ListBarsResponse.series as the raw bytes of each SymbolBars", () => {
-    const listBars = RawBarsService.methods.find((m) => m.name === "ListBars")!;
-    const bars = generateBars(30, 1);
-    const one = create(SymbolBarsSchema, { symbol: "AAA", day: Array.from(bars.day), close: Array.from(bars.close) });
-    const wire = toBinary(ListBarsResponseSchema, create(ListBarsResponseSchema, { series: [one, one] }));
-    const raw = fromBinary(listBars.output, wire) as unknown as { series: Uint8Array[] };
-    expect(raw.series).toHaveLength(2);
-    expect(raw.series[1]).toEqual(toBinary(SymbolBarsSchema, one));
-  });
-});
 
 describe("decodeSeries", () => {
   const a = generateBars(300, 1);

@@ -10,30 +10,14 @@
 // open..volume = 3..7 as doubles, packed or not) into typed arrays; a packed double column is
 // one byte copy.
 import { endianness } from "node:os";
-import { clone, createFileRegistry, type DescService } from "@bufbuild/protobuf";
-import { FieldDescriptorProto_Type, FileDescriptorProtoSchema } from "@bufbuild/protobuf/wkt";
 import { BinaryReader, WireType } from "@bufbuild/protobuf/wire";
+import { RawBarsService, type RawListBarsResponse } from "@tickstock/common/bars-wire.ts";
 import { createServiceClient } from "@tickstock/common/clients.ts";
-import { file_tickstock_import_v1_import } from "@tickstock/gen/tickstock/import/v1/import_pb.js";
 import type { PackedBatch } from "./batch.ts";
-
-/** ImportService with ListBarsResponse.series as raw SymbolBars bytes. */
-export const RawBarsService: DescService = (() => {
-  const proto = clone(FileDescriptorProtoSchema, file_tickstock_import_v1_import.proto);
-  const response = proto.messageType.find((m) => m.name === "ListBarsResponse");
-  const series = response?.field.find((f) => f.number === 1);
-  if (!series) throw new Error("ListBarsResponse.series not found in the import service's descriptor");
-  series.type = FieldDescriptorProto_Type.BYTES;
-  series.typeName = "";
-  const file = createFileRegistry(proto, () => undefined).getFile(proto.name);
-  const service = file?.services.find((s) => s.name === "ImportService");
-  if (!service) throw new Error("ImportService not found in the import service's descriptor");
-  return service;
-})();
 
 /** The one method used, typed by hand (the descriptor is built at run time). */
 export interface RawBarsClient {
-  listBars(req: { symbols: string[]; toDate: string; batchSize: number }, opts: { signal: AbortSignal }): AsyncIterable<{ series: Uint8Array[] }>;
+  listBars(req: { symbols: string[]; toDate: string; batchSize: number }, opts: { signal: AbortSignal }): AsyncIterable<RawListBarsResponse>;
 }
 
 export function createRawBarsClient(address: string): RawBarsClient {

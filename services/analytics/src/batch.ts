@@ -6,7 +6,9 @@
 // for the whole batch.
 import {
   INDICATOR_NAMES,
+  SIGNAL_INPUT_NAMES,
   computeIndicatorsInto,
+  computeSignalInputsInto,
   detectPatterns,
   validateSeries,
   type BarSeries,
@@ -154,7 +156,9 @@ export function computeBatch(task: BatchTask): BatchResult {
   const result: BatchResult = { kind, bars: batch.offsets[n], skipped: [], values, detections: [] };
   let longest = 0;
   for (let k = 0; k < n; k++) longest = Math.max(longest, batch.offsets[k + 1] - batch.offsets[k]);
-  const block = new Float64Array(width * longest); // reused by every symbol of the batch
+  // Reused by every symbol of the batch. Patterns need only the signals' inputs.
+  const compute = kind === "indicators" ? computeIndicatorsInto : computeSignalInputsInto;
+  const block = new Float64Array((kind === "indicators" ? width : SIGNAL_INPUT_NAMES.length) * longest);
   for (let k = 0; k < n; k++) {
     const bars = seriesAt(batch, k);
     const skip = skipReason(bars, runDay);
@@ -164,7 +168,7 @@ export function computeBatch(task: BatchTask): BatchResult {
     }
     const last = bars.close.length - 1;
     // The outputs are views of `block`: read what is needed before the next symbol.
-    const indicators = computeIndicatorsInto(bars, block);
+    const indicators = compute(bars, block);
     if (kind === "indicators") {
       for (let j = 0; j < width; j++) values[k * width + j] = indicators[INDICATOR_NAMES[j]][last];
     } else {

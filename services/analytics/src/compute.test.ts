@@ -6,8 +6,10 @@ import {
   MAX_GAP_DAYS,
   MIN_BARS,
   PATTERN_NAMES,
+  SIGNAL_INPUT_NAMES,
   computeIndicators,
   computeIndicatorsInto,
+  computeSignalInputsInto,
   detectPatterns,
   indicatorValuesAt,
   validateSeries,
@@ -15,6 +17,7 @@ import {
 } from "./compute.ts";
 import { generateBars, measureComputeThroughput } from "./compute-speed.ts";
 import { CANDLE_PATTERNS } from "./patterns/candlesticks.ts";
+import { detectSignals } from "./patterns/signals.ts";
 
 const fixtures = loadTalibFixtures();
 const candles = fixtures.find((f) => f.name === "candles")!;
@@ -41,6 +44,33 @@ describe("computeIndicators", () => {
     const b = computeIndicators(generateBars(100, 3));
     expect(a.sma_20[50]).not.toBe(b.sma_20[50]);
     expect(computeIndicators(bars).sma_20).toEqual(a.sma_20);
+  });
+});
+
+describe("computeSignalInputsInto", () => {
+  it("answers SIGNAL_INPUT_NAMES, each bit for bit the series computeIndicators answers", () => {
+    for (const n of [0, 10, 40, 260]) {
+      const bars = generateBars(n, n + 7);
+      const all = computeIndicators(bars);
+      const block = new Float64Array(SIGNAL_INPUT_NAMES.length * n).fill(12345); // stale contents
+      const some = computeSignalInputsInto(bars, block);
+      expect(Object.keys(some)).toEqual([...SIGNAL_INPUT_NAMES]);
+      for (const name of SIGNAL_INPUT_NAMES) expect(Array.from(some[name]), `${name} over ${n} bars`).toEqual(Array.from(all[name]));
+    }
+  });
+
+  it("covers every indicator detectSignals reads", () => {
+    const bars = generateBars(300, 11);
+    const all = computeIndicators(bars);
+    const read = new Set<string>();
+    const watched = new Proxy(all, { get: (target, name: string) => (read.add(name), target[name]) });
+    detectSignals(bars, watched, 299, DEFAULT_PATTERN_CONFIG, []);
+    expect(read.size).toBeGreaterThan(0);
+    for (const name of read) expect(SIGNAL_INPUT_NAMES).toContain(name);
+  });
+
+  it("refuses a block too small for the series", () => {
+    expect(() => computeSignalInputsInto(generateBars(50, 1), new Float64Array(10))).toThrow(RangeError);
   });
 });
 

@@ -118,6 +118,38 @@ export function computeIndicatorsInto(bars: BarSeries, block: Float64Array): Rec
   };
 }
 
+/**
+ * The indicators detectSignals reads (patterns/signals.ts): SMA 50/200, RSI 14, MACD 12/26/9,
+ * Bollinger Bands 20/2 and ATR 14, each the same series computeIndicators answers.
+ */
+export const SIGNAL_INPUT_NAMES: readonly string[] = ["sma_50", "sma_200", "rsi_14", "macd", "macd_signal", "macd_hist", "bb_upper", "bb_middle", "bb_lower", "atr_14"];
+
+/**
+ * Only the SIGNAL_INPUT_NAMES series, into the caller's block (at least
+ * SIGNAL_INPUT_NAMES.length × n doubles): the patterns phase needs no other indicator, and the
+ * others (Stochastic, ADX, CCI, MFI, Williams %R …) are most of the arithmetic.
+ */
+export function computeSignalInputsInto(bars: BarSeries, block: Float64Array): Record<string, Float64Array> {
+  const { high, low, close } = bars;
+  const n = close.length;
+  if (block.length < SIGNAL_INPUT_NAMES.length * n) throw new RangeError(`block of ${block.length} doubles for ${n} bars`);
+  const b = block;
+  const m = macd(close, 12, 26, 9, { macd: part(b, 3, n), signal: part(b, 4, n), histogram: part(b, 5, n) });
+  const bb = bbands(close, 20, 2, { upper: part(b, 6, n), middle: part(b, 7, n), lower: part(b, 8, n) });
+  return {
+    sma_50: sma(close, 50, part(b, 0, n)),
+    sma_200: sma(close, 200, part(b, 1, n)),
+    rsi_14: rsi(close, 14, part(b, 2, n)),
+    macd: m.macd,
+    macd_signal: m.signal,
+    macd_hist: m.histogram,
+    bb_upper: bb.upper,
+    bb_middle: bb.middle,
+    bb_lower: bb.lower,
+    atr_14: atr(high, low, close, 14, part(b, 9, n)),
+  };
+}
+
 /** The k-th n-long slice of a block (a view, no copy). */
 function part(block: Float64Array, k: number, n: number): Float64Array {
   return block.subarray(k * n, (k + 1) * n);

@@ -1,14 +1,12 @@
 import type pg from "pg";
-import { create } from "@bufbuild/protobuf";
 import type { HandlerContext, ServiceImpl } from "@connectrpc/connect";
+import type { RawListBarsResponse } from "@tickstock/common/bars-wire.ts";
 import { failedPrecondition, invalidArgument } from "@tickstock/common/errors.ts";
 import type { EventPublisher } from "@tickstock/common/events.ts";
 import type { Logger } from "@tickstock/common/log.ts";
 import { dayNumber, isValidIsoDate, type CalendarOptions } from "@tickstock/common/trading-calendar.ts";
 import {
   ImportService,
-  ListBarsResponseSchema,
-  SymbolBarsSchema,
   type DescribeBarsRequest,
   type ListBarsRequest,
   type ListSymbolsRequest,
@@ -29,6 +27,8 @@ export interface ImportServiceDeps {
   maxRangeDays: number;
   batchRows?: number;
   progressIntervalMs?: number;
+  /** Bytes of series per ListBars response (default LIST_BARS_RESPONSE_BYTES). */
+  listBarsResponseBytes?: number;
 }
 
 const PROVIDERS = ["synthetic", "massive", "csv"];
@@ -54,7 +54,15 @@ function checkBatch(size: number, fallback: number, max: number): number {
   return size || fallback;
 }
 
-export function createImportService(deps: ImportServiceDeps): ServiceImpl<typeof ImportService> {
+/** Bytes of series a ListBars response carries at most (unless one series is larger). */
+export const LIST_BARS_RESPONSE_BYTES = 3.5 * 1024 * 1024;
+
+/** ImportService's handlers; ListBars yields its SymbolBars already encoded (RawBarsService). */
+export type ImportServiceImpl = Omit<ServiceImpl<typeof ImportService>, "listBars"> & {
+  listBars(req: ListBarsRequest, ctx: HandlerContext): AsyncIterable<RawListBarsResponse>;
+};
+
+export function createImportService(deps: ImportServiceDeps): ImportServiceImpl {
   return {
     async *runImport(req: RunImportRequest, ctx: HandlerContext) {
       const from = checkDate("from_date", req.fromDate);
@@ -94,7 +102,7 @@ export function createImportService(deps: ImportServiceDeps): ServiceImpl<typeof
       }
     },
 
-    async *listBars(req: ListBarsRequest, ctx: HandlerContext) {
+    async *listBars(req: ListBarsRequest, ctx: HandlerContext): AsyncGenerator<RawListBarsResponse> {
       const from = req.fromDate ? checkDate("from_date", req.fromDate) : null;
       const to = req.toDate ? checkDate("to_date", req.toDate) : null;
       if (from && to && from > to) throw invalidArgument("from_date", `from_date ${from} is after to_date ${to}`);
@@ -103,11 +111,21 @@ export function createImportService(deps: ImportServiceDeps): ServiceImpl<typeof
       const client = await deps.pool.connect();
       try {
         for (let i = 0; i < symbols.length && !ctx.signal.aborted; i += batch) {
-          const series = [];
+          // At most `batch` series and about LIST_BARS_RESPONSE_BYTES per response (grpcurl's and
+          // grpc-js's default receive limit is 4 MiB); a longer series goes alone.
+          const maxBytes = deps.listBarsResponseBytes ?? LIST_BARS_RESPONSE_BYTES;
+          let series: Uint8Array[] = [];
+          let bytes = 0;
           for await (const s of store.readBars(client, symbols.slice(i, i + batch), from, to)) {
-            series.push(create(SymbolBarsSchema, s));
+            if (series.length > 0 && bytes + s.length > maxBytes) {
+              yield { series };
+              series = [];
+              bytes = 0;
+            }
+            series.push(s);
+            bytes += s.length;
           }
-          yield create(ListBarsResponseSchema, { series });
+          if (series.length > 0) yield { series };
         }
       } finally {
         client.release();

@@ -7,7 +7,8 @@ import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { Health, HealthCheckResponse_ServingStatus } from "@tickstock/gen/grpc/health/v1/health_pb.js";
-import { ImportService, type RunImportResponse } from "@tickstock/gen/tickstock/import/v1/import_pb.js";
+import { toBinary } from "@bufbuild/protobuf";
+import { ImportService, SymbolBarsSchema, type RunImportResponse } from "@tickstock/gen/tickstock/import/v1/import_pb.js";
 import { tradingDaysBetween } from "@tickstock/common/trading-calendar.ts";
 import { createTestDatabase, type TestDatabase } from "../../../test/support/db.ts";
 import { captureEvents, redisClient } from "../../../test/support/redis.ts";
@@ -53,7 +54,7 @@ beforeAll(async () => {
       ["synthetic", createProvider({ provider: "synthetic", seed: 7, symbols: 300, calendar: CALENDAR })],
       ["csv", createProvider({ provider: "csv", dir: csvDir })],
     ]);
-    return createServer({ ...deps, providers, defaultProvider: "synthetic", calendar: CALENDAR, maxRangeDays: 400, batchRows: 1500, progressIntervalMs: 0 });
+    return createServer({ ...deps, providers, defaultProvider: "synthetic", calendar: CALENDAR, maxRangeDays: 400, batchRows: 1500, progressIntervalMs: 0, listBarsResponseBytes: 20_000 });
   });
   client = createServiceClient(ImportService, svc.address);
 });
@@ -150,6 +151,37 @@ describe("import service over gRPC", () => {
     const cov = await client.describeBars({});
     expect(cov.latestDate).toBe("2025-02-03");
     expect(cov.symbolsOnLatestDate).toBeGreaterThan(0);
+  });
+
+  it("ListBars answers exactly the stored bars, at most batch_size series and about the byte limit per response", async () => {
+    const { rows } = await db.query<{ symbol: string; day: number; open: number; high: number; low: number; close: number; volume: number }>(
+      `SELECT symbol, date - DATE '1970-01-01' AS day, open, high, low, close, volume FROM ohlcv_daily
+        WHERE date BETWEEN '2025-01-06' AND '2025-01-27' ORDER BY symbol, date`,
+    );
+    expect(rows.length).toBeGreaterThan(1000);
+    const stored = new Map<string, { day: number[]; open: number[]; high: number[]; low: number[]; close: number[]; volume: number[] }>();
+    for (const r of rows) {
+      let s = stored.get(r.symbol);
+      if (!s) stored.set(r.symbol, (s = { day: [], open: [], high: [], low: [], close: [], volume: [] }));
+      s.day.push(r.day);
+      s.open.push(r.open);
+      s.high.push(r.high);
+      s.low.push(r.low);
+      s.close.push(r.close);
+      s.volume.push(r.volume);
+    }
+    const streamed = new Map<string, unknown>();
+    let responses = 0;
+    for await (const res of client.listBars({ fromDate: "2025-01-06", toDate: "2025-01-27", batchSize: 40 })) {
+      responses++;
+      expect(res.series.length).toBeGreaterThan(0);
+      expect(res.series.length).toBeLessThanOrEqual(40);
+      const bytes = res.series.map((s) => toBinary(SymbolBarsSchema, s).length);
+      if (bytes.length > 1) expect(bytes.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(20_000);
+      for (const { symbol, day, open, high, low, close, volume } of res.series) streamed.set(symbol, { day, open, high, low, close, volume });
+    }
+    expect(responses).toBeGreaterThan(stored.size / 40); // the byte limit split some batches
+    expect(streamed).toEqual(stored);
   });
 
   it("rejects bad requests with INVALID_ARGUMENT and writes nothing", async () => {
