@@ -8,6 +8,7 @@ import { createLogger } from "@tickstock/common/log.ts";
 import { onShutdown } from "@tickstock/common/serve.ts";
 import { ImportService } from "@tickstock/gen/tickstock/import/v1/import_pb.js";
 import { loadAnalyticsConfig, patternConfigOf } from "./config.ts";
+import { claimOwnership } from "./ownership.ts";
 import { createServer } from "./server.ts";
 import { createWorkerPool } from "./worker-pool.ts";
 
@@ -18,12 +19,15 @@ await runMigrations({ databaseUrl: cfg.DATABASE_URL, dir: new URL("../migrations
 const pool = createPool(cfg.DATABASE_URL, log, { applicationName: "tickstock-analytics" });
 const redis = createRedis(cfg.REDIS_URL, log, "tickstock-analytics");
 const publisher = createEventPublisher({ redis, source: "analytics", streamMaxLen: cfg.EVENTS_STREAM_MAXLEN, log, outbox: createPgOutbox(pool, svc.schema) });
+// Before serving: phase records left running by a process that died are ended first.
+const ownership = await claimOwnership(pool, log);
 const workers = createWorkerPool(cfg.ANALYTICS_WORKERS ?? availableParallelism(), { importAddress: cfg.IMPORT_ADDR, heapMb: cfg.ANALYTICS_WORKER_HEAP_MB });
 
 const server = createServer({
   pool,
   publisher,
   log,
+  owner: ownership.owner,
   importClient: createServiceClient(ImportService, cfg.IMPORT_ADDR),
   workers,
   patternConfig: patternConfigOf(cfg),
@@ -39,6 +43,7 @@ log.info({ port, workers: workers.size, import: cfg.IMPORT_ADDR }, "analytics se
 onShutdown(log, async () => {
   await server.shutdown(cfg.SHUTDOWN_GRACE_MS);
   await workers.close();
+  await ownership.close();
   await publisher.close();
   redis.disconnect();
   await pool.end();

@@ -24,6 +24,8 @@ export interface PhaseDeps {
   pool: pg.Pool;
   publisher: EventPublisher;
   log: Logger;
+  /** This process's owner id (ownership.ts), recorded on each phase run. */
+  owner?: string;
   /** The import service, the only source of bars (the workers read the series themselves). */
   importClient: ImportClient;
   /** Reads (from the import service) and computes batches. */
@@ -85,7 +87,7 @@ async function* runPhase(deps: PhaseDeps, kind: PhaseKind, req: PhaseRequest, si
   if (universe.length === 0) throw failedPrecondition(`no bars on ${req.runDate}: import that date first`, { run_date: req.runDate });
   const total = universe.length;
   const phaseRunId = randomUUID();
-  await store.startPhaseRun(deps.pool, { phaseRunId, runId: req.runId, phase: kind, runDate: req.runDate, universe: req.universe, totalSymbols: total });
+  await store.startPhaseRun(deps.pool, { phaseRunId, runId: req.runId, phase: kind, runDate: req.runDate, universe: req.universe, totalSymbols: total, owner: deps.owner ?? null });
   const events = createPhaseEvents(deps.publisher, kind, req, total, deps);
   events.started();
   log.info({ total_symbols: total }, "phase started");

@@ -129,13 +129,15 @@ export interface PhaseRunStart {
   runDate: string;
   universe: string;
   totalSymbols: number;
+  /** The process running it (ownership.ts); null: none known. */
+  owner: string | null;
 }
 
 export async function startPhaseRun(db: Queryable, r: PhaseRunStart): Promise<void> {
   await db.query(
-    `INSERT INTO analytics.phase_runs (phase_run_id, run_id, phase, run_date, universe, total_symbols)
-     VALUES ($1, $2, $3, $4, $5, $6)`,
-    [r.phaseRunId, r.runId, r.phase, r.runDate, r.universe, r.totalSymbols],
+    `INSERT INTO analytics.phase_runs (phase_run_id, run_id, phase, run_date, universe, total_symbols, owner)
+     VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+    [r.phaseRunId, r.runId, r.phase, r.runDate, r.universe, r.totalSymbols, r.owner],
   );
 }
 
