@@ -1,6 +1,7 @@
 // Slow stochastic. TA-Lib ta_STOCH.c with both MATypes SMA (TA-Lib's default).
 import { smaInto } from "./moving-averages.ts";
 import { checkPeriod, fillNaN, outputFor } from "./types.ts";
+import { WindowExtremes } from "./window-extremes.ts";
 
 export interface StochResult {
   /** Slow %K: the SMA(slowK) of fast %K. */
@@ -44,8 +45,8 @@ export function stoch(
 }
 
 /**
- * Fast %K into out[period-1 ..], TA-Lib's way: a window extreme is rescanned only when it leaves
- * the window, so the work is O(n) on ordinary data.
+ * Fast %K into out[period-1 ..]: 100 * (close - lowest low) / (highest high - lowest low) over the
+ * window (window-extremes.ts), 0 when the range is 0.
  */
 export function fastStochKInto(
   high: Float64Array,
@@ -54,39 +55,10 @@ export function fastStochKInto(
   period: number,
   out: Float64Array,
 ): void {
-  const n = close.length;
-  let lowestIdx = -1;
-  let highestIdx = -1;
-  let lowest = 0;
-  let highest = 0;
-  for (let today = period - 1, trailing = 0; today < n; today++, trailing++) {
-    if (lowestIdx < trailing) {
-      lowestIdx = trailing;
-      lowest = low[trailing];
-      for (let i = trailing + 1; i <= today; i++) {
-        if (low[i] < lowest) {
-          lowestIdx = i;
-          lowest = low[i];
-        }
-      }
-    } else if (low[today] <= lowest) {
-      lowestIdx = today;
-      lowest = low[today];
-    }
-    if (highestIdx < trailing) {
-      highestIdx = trailing;
-      highest = high[trailing];
-      for (let i = trailing + 1; i <= today; i++) {
-        if (high[i] > highest) {
-          highestIdx = i;
-          highest = high[i];
-        }
-      }
-    } else if (high[today] >= highest) {
-      highestIdx = today;
-      highest = high[today];
-    }
-    const diff = (highest - lowest) / 100;
-    out[today] = diff !== 0 ? (close[today] - lowest) / diff : 0;
+  const window = new WindowExtremes(high, low);
+  for (let today = period - 1, trailing = 0; today < close.length; today++, trailing++) {
+    window.advance(trailing, today);
+    const diff = (window.highest - window.lowest) / 100;
+    out[today] = diff !== 0 ? (close[today] - window.lowest) / diff : 0;
   }
 }
