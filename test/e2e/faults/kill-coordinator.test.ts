@@ -8,25 +8,18 @@
 //
 // Both: the run is never left `running`; exactly one processing_* end event, with the status
 // history shows; no duplicate bars; every universe's `count` equals its symbols.
-import type { Redis } from "ioredis";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { latestCompletedTradingDay } from "@tickstock/common/trading-calendar.ts";
-import { createTestDatabase, type TestDatabase } from "../../support/db.ts";
-import { redisClient } from "../../support/redis.ts";
-import { api, startSystem, type RunningSystem } from "../../support/system.ts";
+import { describe, expect, it } from "vitest";
+import { api } from "../../support/system.ts";
 import {
-  backfill,
-  CALENDAR,
   expectEventsTellTheTruth,
   expectIntact,
   expectWholeJobs,
-  FAST_FAULTS,
   holdLock,
   ofRun,
   readStream,
   streamTail,
-  tradingDaysBefore,
   triggerRun,
+  useFaultSystem,
   waitForBackendGone,
   waitForBlockedBackend,
   waitForEvent,
@@ -34,55 +27,38 @@ import {
   waitUntil,
 } from "./support.ts";
 
-let db: TestDatabase;
-let system: RunningSystem;
-let redis: Redis;
-const last = latestCompletedTradingDay(new Date(), CALENDAR);
-const dates = [tradingDaysBefore(last, 1), last];
-const query = <R extends import("pg").QueryResultRow>(sql: string, params?: unknown[]) => db.query<R>(sql, params);
-
-beforeAll(async () => {
-  db = await createTestDatabase();
-  system = await startSystem(db, { ...FAST_FAULTS, ANALYTICS_BATCH_SYMBOLS: "50" });
-  redis = redisClient();
-  await backfill(system, dates[0]!, 260);
-}, 120_000);
-
-afterAll(async () => {
-  redis?.disconnect();
-  await system?.stop();
-  await db?.drop();
-});
+const fx = useFaultSystem({ runDates: 2, env: { ANALYTICS_BATCH_SYMBOLS: "50" } });
+const { dates, query } = fx;
 
 describe("kill -9 of the coordinator during a run, then a restart", () => {
   it("killed between phases: the next coordinator resumes the run at the phase it had not started", async () => {
     const runDate = dates[0]!;
     const before = await expectIntact(query);
-    const tail = await streamTail(redis);
+    const tail = await streamTail(fx.redis);
     // Holds the import phase in its write until the cache_sync row is locked too.
-    const bars = await holdLock(db.adminUrl, ["LOCK TABLE public.ohlcv_daily IN SHARE MODE"]);
-    const phaseRow = await holdLock(db.adminUrl, []);
+    const bars = await holdLock(fx.db.adminUrl, ["LOCK TABLE public.ohlcv_daily IN SHARE MODE"]);
+    const phaseRow = await holdLock(fx.db.adminUrl, []);
     try {
-      const runId = await triggerRun(system, { run_date: runDate, universe: "sp500" });
+      const runId = await triggerRun(fx.system, { run_date: runDate, universe: "sp500" });
       await phaseRow.query("SELECT 1 FROM coordinator.run_phases WHERE run_id = $1 AND phase = 'cache_sync' FOR UPDATE", [runId]);
       await bars.release();
-      await waitForEvent(redis, tail, runId, "import_completed");
+      await waitForEvent(fx.redis, tail, runId, "import_completed");
       const pid = await waitForBlockedBackend(query, "tickstock-coordinator");
-      const phases = await db.query<{ phase: string; status: string }>("SELECT phase, status FROM coordinator.run_phases WHERE run_id = $1 ORDER BY position", [runId]);
+      const phases = await fx.db.query<{ phase: string; status: string }>("SELECT phase, status FROM coordinator.run_phases WHERE run_id = $1 ORDER BY position", [runId]);
       expect(phases.rows.map((p) => p.status)).toEqual(["completed", "pending", "pending", "pending"]);
-      await system.kill("coordinator", "SIGKILL");
+      await fx.system.kill("coordinator", "SIGKILL");
       await phaseRow.release();
       await waitForBackendGone(query, pid);
-      await system.start("coordinator");
+      await fx.system.start("coordinator");
 
       const { run, phases: after } = await waitForRunEnd(query, runId);
       expect(run.status, run.error ?? "").toBe("completed");
       expect(after.find((p) => p.phase === "import")!.attempts).toBe(1);
-      const resumed = await db.query<{ resumed_count: number }>("SELECT resumed_count FROM coordinator.runs WHERE run_id = $1", [runId]);
+      const resumed = await fx.db.query<{ resumed_count: number }>("SELECT resumed_count FROM coordinator.runs WHERE run_id = $1", [runId]);
       expect(resumed.rows[0]!.resumed_count).toBe(1);
       expectWholeJobs(before, await expectIntact(query));
 
-      const events = ofRun(await readStream(redis, tail), runId);
+      const events = ofRun(await readStream(fx.redis, tail), runId);
       expectEventsTellTheTruth(events, run);
       expect(events.filter((e) => e.event === "import_completed")).toHaveLength(1);
       const notice = events.find((e) => e.event === "error" && e.payload.error_code === "RUN_RESUMED");
@@ -96,32 +72,32 @@ describe("kill -9 of the coordinator during a run, then a restart", () => {
   it("killed inside the indicators phase: analytics stops, the next coordinator calls it again, the run completes once", async () => {
     const runDate = dates[1]!;
     const before = await expectIntact(query);
-    const tail = await streamTail(redis);
-    const runId = await triggerRun(system, { run_date: runDate, universe: "top_500" });
-    await waitForEvent(redis, tail, runId, "indicator_progress");
-    await system.kill("coordinator", "SIGKILL");
+    const tail = await streamTail(fx.redis);
+    const runId = await triggerRun(fx.system, { run_date: runDate, universe: "top_500" });
+    await waitForEvent(fx.redis, tail, runId, "indicator_progress");
+    await fx.system.kill("coordinator", "SIGKILL");
     // The caller is gone: analytics ends its phase call `cancelled` at the next batch.
     await waitUntil("analytics to stop the orphaned phase", async () => {
-      const { rows } = await db.query<{ status: string }>("SELECT status FROM analytics.phase_runs WHERE run_id = $1 AND phase = 'indicators'", [runId]);
+      const { rows } = await fx.db.query<{ status: string }>("SELECT status FROM analytics.phase_runs WHERE run_id = $1 AND phase = 'indicators'", [runId]);
       return rows.length === 1 && rows[0]!.status === "cancelled";
     });
-    await system.start("coordinator");
+    await fx.system.start("coordinator");
 
     const { run, phases } = await waitForRunEnd(query, runId);
     expect(run.status, run.error ?? "").toBe("completed");
     expect(phases.map((p) => p.status)).toEqual(["completed", "completed", "completed", "completed"]);
     expectWholeJobs(before, await expectIntact(query));
-    const phaseRuns = await db.query<{ status: string }>("SELECT status FROM analytics.phase_runs WHERE run_id = $1 AND phase = 'indicators' ORDER BY started_at", [runId]);
+    const phaseRuns = await fx.db.query<{ status: string }>("SELECT status FROM analytics.phase_runs WHERE run_id = $1 AND phase = 'indicators' ORDER BY started_at", [runId]);
     expect(phaseRuns.rows.map((r) => r.status)).toEqual(["cancelled", "completed"]);
-    const rows = await db.query<{ n: number; runs: string[] }>("SELECT count(*)::int AS n, array_agg(DISTINCT run_id) AS runs FROM analytics.indicator_values WHERE date = $1", [runDate]);
+    const rows = await fx.db.query<{ n: number; runs: string[] }>("SELECT count(*)::int AS n, array_agg(DISTINCT run_id) AS runs FROM analytics.indicator_values WHERE date = $1", [runDate]);
     expect(rows.rows[0]!.runs).toEqual([runId]);
 
-    const events = ofRun(await readStream(redis, tail), runId);
+    const events = ofRun(await readStream(fx.redis, tail), runId);
     expectEventsTellTheTruth(events, run);
     expect(events.filter((e) => e.event === "processing_started")).toHaveLength(1);
     expect(events.find((e) => e.event === "error" && e.payload.error_code === "RUN_RESUMED")?.payload).toMatchObject({ context: { phase: "indicators" } });
 
-    const status = await (await api(system, "/api/processing/status")).json();
+    const status = await (await api(fx.system, "/api/processing/status")).json();
     expect(status).toMatchObject({ status: "idle", run_id: null, last_run: { run_id: runId, status: "completed" } });
   }, 60_000);
 });

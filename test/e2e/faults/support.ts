@@ -6,13 +6,15 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { Redis } from "ioredis";
 import pg from "pg";
-import { expect } from "vitest";
+import { afterAll, beforeAll, expect } from "vitest";
 import { createServiceClient } from "@tickstock/common/clients.ts";
 import { EVENTS_STREAM } from "@tickstock/common/events.ts";
-import { previousTradingDay } from "@tickstock/common/trading-calendar.ts";
+import { latestCompletedTradingDay, previousTradingDay } from "@tickstock/common/trading-calendar.ts";
 import { ImportService } from "@tickstock/gen/tickstock/import/v1/import_pb.js";
 import { freePort, redisServerBin, waitForPort } from "../../../scripts/lib/infra.ts";
-import { api, type RunningSystem } from "../../support/system.ts";
+import { createTestDatabase, type TestDatabase } from "../../support/db.ts";
+import { redisClient } from "../../support/redis.ts";
+import { api, startSystem, type RunningSystem } from "../../support/system.ts";
 
 export const CALENDAR = { specialClosures: ["2025-01-09"] };
 
@@ -38,6 +40,39 @@ export function tradingDaysBefore(date: string, n: number): string {
   let d = date;
   for (let i = 0; i < n; i++) d = previousTradingDay(d, CALENDAR);
   return d;
+}
+
+export interface FaultSystem {
+  db: TestDatabase;
+  system: RunningSystem;
+  redis: Redis;
+  query: Query;
+  /** The run dates of the file's cases, oldest first, each after the backfilled history. */
+  dates: string[];
+}
+
+/**
+ * The file's system under test, set up in its beforeAll and torn down in its afterAll: a fresh
+ * database, every service and the gateway as processes with FAST_FAULTS and `env`, a Redis
+ * client, and 260 trading days of bars before the first run date. The run dates are the last
+ * `runDates` completed trading days: each case imports a new day.
+ */
+export function useFaultSystem(opts: { runDates: number; env?: Record<string, string> }): FaultSystem {
+  const last = latestCompletedTradingDay(new Date(), CALENDAR);
+  const dates = Array.from({ length: opts.runDates }, (_, i) => tradingDaysBefore(last, opts.runDates - 1 - i));
+  const fx = { dates, query: (sql: string, params?: unknown[]) => fx.db.query(sql, params) } as FaultSystem;
+  beforeAll(async () => {
+    fx.db = await createTestDatabase();
+    fx.system = await startSystem(fx.db, { ...FAST_FAULTS, ...opts.env });
+    fx.redis = redisClient();
+    await backfill(fx.system, dates[0]!, 260);
+  }, 120_000);
+  afterAll(async () => {
+    fx.redis?.disconnect();
+    await fx.system?.stop();
+    await fx.db?.drop();
+  });
+  return fx;
 }
 
 /** Imports `days` trading days of bars ending the day before `runDate`, through RunImport. */
