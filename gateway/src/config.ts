@@ -21,6 +21,11 @@ export const gatewayEnvSchema = z
     MAX_BODY_BYTES: z.coerce.number().int().min(1024).default(1024 * 1024),
     /** Per API key, on the two trigger endpoints (REST and Connect); 0 turns the limit off. */
     RATE_LIMIT_TRIGGERS_PER_MINUTE: z.coerce.number().min(0).max(100_000).default(30),
+    /**
+     * Milliseconds a REST read's answer is shared by identical reads (status polls); a write
+     * through the gateway drops them at once. 0 turns it off.
+     */
+    READ_CACHE_MS: z.coerce.number().int().min(0).max(10_000).default(250),
     /** Triggers one key may send at once before the per-minute rate applies. */
     RATE_LIMIT_TRIGGER_BURST: z.coerce.number().int().min(1).max(100_000).default(10),
   })

@@ -5,6 +5,7 @@ import { createServiceClient } from "@tickstock/common/clients.ts";
 import { loadOrExit } from "@tickstock/common/config.ts";
 import { createRedis } from "@tickstock/common/events.ts";
 import { createLogger } from "@tickstock/common/log.ts";
+import { initMetrics } from "@tickstock/common/metrics.ts";
 import { onShutdown } from "@tickstock/common/serve.ts";
 import { Health } from "@tickstock/gen/grpc/health/v1/health_pb.js";
 import { AnalyticsService } from "@tickstock/gen/tickstock/analytics/v1/analytics_pb.js";
@@ -17,6 +18,7 @@ import { createGateway } from "./server.ts";
 
 const cfg = loadOrExit(() => loadGatewayConfig());
 const log = createLogger({ service: "gateway", level: cfg.LOG_LEVEL, file: cfg.LOG_FILE });
+initMetrics("gateway");
 const pool = new pg.Pool({ connectionString: cfg.DATABASE_URL, max: 2, connectionTimeoutMillis: cfg.HEALTH_TIMEOUT_MS });
 pool.on("error", () => undefined);
 const redis = createRedis(cfg.REDIS_URL, log, "tickstock-gateway");
@@ -41,6 +43,7 @@ const gateway = createGateway({
   upstreamTimeoutMs: cfg.UPSTREAM_TIMEOUT_MS,
   maxBodyBytes: cfg.MAX_BODY_BYTES,
   triggerRateLimit: { perMinute: cfg.RATE_LIMIT_TRIGGERS_PER_MINUTE, burst: cfg.RATE_LIMIT_TRIGGER_BURST },
+  readCacheMs: cfg.READ_CACHE_MS,
 });
 const port = await gateway.listen(cfg.GATEWAY_HOST, cfg.GATEWAY_PORT);
 log.info({ port, keys: cfg.API_KEYS.length }, "gateway listening (HTTP/1.1 and h2c)");

@@ -1,22 +1,26 @@
 import * as http from "node:http";
 import * as http2 from "node:http2";
 import * as net from "node:net";
-import type { DescMethod, DescService, JsonValue } from "@bufbuild/protobuf";
+import { fromBinary, type DescMethod, type DescService, type JsonValue } from "@bufbuild/protobuf";
 import { Code, ConnectError, type Client, type ConnectRouter, type Interceptor } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { codeName, errorMetadata, HTTP_STATUS, invalidArgument, resourceExhausted } from "@tickstock/common/errors.ts";
 import type { Logger } from "@tickstock/common/log.ts";
+import { registry } from "@tickstock/common/metrics.ts";
 import { createKeyChecker, keyDigest } from "./auth.ts";
 import { checkHealth, type HealthProbe } from "./health.ts";
 import { contractJson, decodeRequest } from "./json.ts";
 import { buildOpenApi } from "./openapi.ts";
 import { createRateLimiter, type RateLimit } from "./rate-limit.ts";
-import { isRateLimited, matchRoute, restRoutes } from "./routes.ts";
+import { createReadCache } from "./read-cache.ts";
+import { createRequestMetrics, UNMATCHED_ROUTE } from "./request-metrics.ts";
+import { isRateLimited, matchRoute, restRoutes, type RouteMatch } from "./routes.ts";
 
 /**
  * The gateway: CONTRACT §2 REST/JSON routed from the protos' annotations,
  * the Connect protocol (and gRPC, gRPC-Web) for the same RPCs, the API-key
- * check, /health, and the one error model — HTTP/1.1 and h2c on one port.
+ * check, /health, /metrics (no key, like /health), and the one error model —
+ * HTTP/1.1 and h2c on one port.
  */
 
 export interface Upstream {
@@ -33,6 +37,8 @@ export interface GatewayDeps {
   maxBodyBytes: number;
   /** Per-key limit of the trigger endpoints (routes.ts); none when absent. */
   triggerRateLimit?: RateLimit;
+  /** How long a REST read's answer is shared (read-cache.ts); 0 or absent: never. */
+  readCacheMs?: number;
 }
 
 type Req = http.IncomingMessage | http2.Http2ServerRequest;
@@ -48,6 +54,17 @@ function send(res: Res, status: number, body: unknown, headers: Record<string, s
   const data = JSON.stringify(body);
   (res as http.ServerResponse).writeHead(status, { "content-type": "application/json", "content-length": String(Buffer.byteLength(data)), ...headers });
   res.end(data);
+}
+
+/** A read asking for an answer fresh from the service (`Cache-Control: no-cache`, RFC 9111 §5.2.1.4). */
+function wantsFresh(req: Req): boolean {
+  const cc = req.headers["cache-control"];
+  return typeof cc === "string" && /(^|,)\s*(no-cache|no-store|max-age=0)\s*(,|$)/i.test(cc);
+}
+
+function sendBytes(res: Res, status: number, body: Buffer): void {
+  (res as http.ServerResponse).writeHead(status, { "content-type": "application/json", "content-length": String(body.length) });
+  res.end(body);
 }
 
 function errorBody(code: string, message: string, details?: Record<string, string>) {
@@ -146,6 +163,15 @@ export function createGateway(deps: GatewayDeps) {
   const routes = restRoutes(deps.upstreams.map((u) => u.service));
   const clients = new Map(deps.upstreams.map((u) => [u.service.typeName, u.client as unknown as Record<string, (req: unknown, opts: unknown) => unknown>]));
   const limiter = deps.triggerRateLimit ? createRateLimiter(deps.triggerRateLimit) : null;
+  const recordRequest = createRequestMetrics();
+  // Paths that are their own route label (REST paths are labelled by their template).
+  const labelledPaths: ReadonlySet<string> = new Set([
+    "/health",
+    "/openapi.json",
+    "/metrics",
+    ...deps.upstreams.flatMap(({ service }) => service.methods.map((m) => `/${service.typeName}/${m.name}`)),
+  ]);
+  const reads = createReadCache({ ttlMs: deps.readCacheMs ?? 0 });
   const openApi = buildOpenApi(
     deps.upstreams.map((u) => u.service),
     { healthParts: Object.keys(deps.healthProbes), triggersPerMinute: deps.triggerRateLimit?.perMinute },
@@ -178,11 +204,10 @@ export function createGateway(deps: GatewayDeps) {
     send(res, status, errorBody(codeName(ce.code), message, details), headers);
   }
 
-  async function handleRest(req: Req, res: Res, url: URL): Promise<void> {
+  async function handleRest(req: Req, res: Res, url: URL, match: RouteMatch): Promise<void> {
     if (!isValidKey(req.headers["x-api-key"] as string | undefined)) {
       throw new ConnectError("missing or invalid X-API-Key", Code.Unauthenticated);
     }
-    const match = matchRoute(routes, req.method ?? "GET", url.pathname);
     if (!match) throw new ConnectError(`no route for ${url.pathname.slice(0, 200)}`, Code.NotFound);
     if ("allowed" in match) {
       return send(res, 405, errorBody("method_not_allowed", `${req.method} is not allowed here`), { allow: match.allowed.join(", ") });
@@ -192,9 +217,23 @@ export function createGateway(deps: GatewayDeps) {
     const body = route.body === "*" ? await readJsonBody(req, deps.maxBodyBytes) : (await readJsonBody(req, deps.maxBodyBytes), {});
     const message = decodeRequest(route.method.input, body, params, url.searchParams);
     const client = clients.get(route.service.typeName)!;
+    const call = client[route.method.localName]!;
+    if (req.method === "GET" && !wantsFresh(req)) {
+      // Shared by every identical read for a moment (read-cache.ts): not cancelled when one
+      // of the clients waiting for it goes away, only by its deadline.
+      const answer = await reads.get(url.pathname + url.search, async () => {
+        const response = (await call(message, { timeoutMs: deps.upstreamTimeoutMs })) as never;
+        return { status: route.successStatus, body: Buffer.from(JSON.stringify(contractJson(route.method.output, response))) };
+      });
+      return sendBytes(res, answer.status, answer.body);
+    }
+    if (req.method !== "GET") reads.invalidate();
     const abort = new AbortController();
-    res.on("close", () => abort.abort());
-    const response = (await client[route.method.localName]!(message, callOptions(deps.upstreamTimeoutMs, abort.signal))) as never;
+    res.on("close", () => {
+      if (!res.writableFinished) abort.abort(); // the client left before its answer
+    });
+    const response = (await call(message, callOptions(deps.upstreamTimeoutMs, abort.signal))) as never;
+    if (req.method !== "GET") reads.invalidate(); // also after: a read that started meanwhile may predate the write
     send(res, route.successStatus, contractJson(route.method.output, response));
   }
 
@@ -203,7 +242,13 @@ export function createGateway(deps: GatewayDeps) {
     const key = req.header.get("x-api-key") ?? undefined;
     if (!isValidKey(key)) throw new ConnectError("missing or invalid X-API-Key", Code.Unauthenticated);
     if (isRateLimited(req.service, req.method)) limitTrigger(key!);
-    return next(req);
+    // Connect calls are not cached; any of them may write, so the REST reads load again.
+    reads.invalidate();
+    try {
+      return await next(req);
+    } finally {
+      reads.invalidate();
+    }
   };
   // As over REST, an internal upstream error never reaches the client with its text.
   function masked(err: unknown, url: string): unknown {
@@ -248,7 +293,48 @@ export function createGateway(deps: GatewayDeps) {
     },
   });
 
+  // Connect unary calls with a binary body, by path. connect-node answers a body that does not
+  // decode as the method's input with `internal` (HTTP 500), as if it were our fault; it is the
+  // client's: such a body is refused here first, with `invalid_argument` (400).
+  const unaryByPath = new Map<string, DescMethod>();
+  for (const { service } of deps.upstreams) {
+    for (const m of service.methods) if (m.methodKind === "unary") unaryByPath.set(`/${service.typeName}/${m.name}`, m);
+  }
+
+  /**
+   * For a Connect unary POST with an `application/proto` body of a declared length (what Connect
+   * clients send), reads the body and checks that it decodes; answers 400 and false when it
+   * does not, else hands the read body on to the Connect handler and answers true.
+   */
+  async function admitConnectUnary(req: Req, res: Res, path: string): Promise<boolean> {
+    const method = unaryByPath.get(path);
+    const type = String(req.headers["content-type"] ?? "").split(";")[0]!.trim().toLowerCase();
+    const length = Number(req.headers["content-length"] ?? NaN);
+    if (!method || req.method !== "POST" || type !== "application/proto" || req.headers["content-encoding"] || !(length <= deps.maxBodyBytes)) return true;
+    const body = Buffer.concat(await readBody(req, deps.maxBodyBytes));
+    try {
+      fromBinary(method.input, body);
+    } catch (err) {
+      const reason = err instanceof Error ? err.message : String(err);
+      const data = JSON.stringify({ code: "invalid_argument", message: `request body is not a ${method.input.typeName} message: ${reason}`.slice(0, 300) });
+      (res as http.ServerResponse).writeHead(400, { "content-type": "application/json", "content-length": String(Buffer.byteLength(data)) });
+      res.end(data);
+      return false;
+    }
+    // The stream is consumed: the Connect handler reads the same bytes from here.
+    Object.defineProperty(req, Symbol.asyncIterator, {
+      value: async function* () {
+        if (body.length > 0) yield body;
+      },
+    });
+    return true;
+  }
+
   async function handle(req: Req, res: Res): Promise<void> {
+    const started = performance.now();
+    let route = UNMATCHED_ROUTE;
+    // A response never finished (the client went away first) is not recorded.
+    res.on("finish", () => recordRequest(req.method, route, res.statusCode, (performance.now() - started) / 1000));
     let url: URL;
     try {
       url = new URL(req.url ?? "/", "http://gateway");
@@ -256,6 +342,7 @@ export function createGateway(deps: GatewayDeps) {
       // e.g. "GET // HTTP/1.1" or an absolute-form target with a bad host: a client error, never a crash.
       return send(res, 400, errorBody("invalid_argument", "malformed request target"));
     }
+    if (labelledPaths.has(url.pathname)) route = url.pathname;
     try {
       if (url.pathname === "/health") {
         if (req.method !== "GET" && req.method !== "HEAD") return send(res, 405, errorBody("method_not_allowed", "use GET"), { allow: "GET" });
@@ -266,7 +353,18 @@ export function createGateway(deps: GatewayDeps) {
         if (req.method !== "GET" && req.method !== "HEAD") return send(res, 405, errorBody("method_not_allowed", "use GET"), { allow: "GET" });
         return send(res, 200, openApi, { "cache-control": "no-cache" });
       }
-      if (url.pathname === "/api" || url.pathname.startsWith("/api/")) return await handleRest(req, res, url);
+      if (url.pathname === "/metrics") {
+        if (req.method !== "GET" && req.method !== "HEAD") return send(res, 405, errorBody("method_not_allowed", "use GET"), { allow: "GET" });
+        const text = await registry.metrics();
+        (res as http.ServerResponse).writeHead(200, { "content-type": registry.contentType, "content-length": String(Buffer.byteLength(text)) });
+        return void res.end(text);
+      }
+      if (url.pathname === "/api" || url.pathname.startsWith("/api/")) {
+        const match = matchRoute(routes, req.method ?? "GET", url.pathname);
+        if (match && "route" in match) route = match.route.template;
+        return await handleRest(req, res, url, match);
+      }
+      if (!(await admitConnectUnary(req, res, url.pathname))) return;
       connectHandler(req as never, res as never);
     } catch (err) {
       if (isClientAbort(err)) return void res.destroy();

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Redis } from "ioredis";
 import { inject } from "vitest";
 import pg from "pg";
-import type { DescService } from "@bufbuild/protobuf";
+import { create, toBinary, type DescService } from "@bufbuild/protobuf";
 import type { Client } from "@connectrpc/connect";
 import { createServiceClient } from "@tickstock/common/clients.ts";
 import { createLogger } from "@tickstock/common/log.ts";
@@ -11,7 +11,7 @@ import { Health } from "@tickstock/gen/grpc/health/v1/health_pb.js";
 import { AnalyticsService } from "@tickstock/gen/tickstock/analytics/v1/analytics_pb.js";
 import { CacheSyncService } from "@tickstock/gen/tickstock/cachesync/v1/cache_sync_pb.js";
 import { CoordinatorService } from "@tickstock/gen/tickstock/coordinator/v1/coordinator_pb.js";
-import { ImportService } from "@tickstock/gen/tickstock/import/v1/import_pb.js";
+import { DescribeBarsRequestSchema, ImportService } from "@tickstock/gen/tickstock/import/v1/import_pb.js";
 import { createTestDatabase, type TestDatabase } from "../../test/support/db.ts";
 import { startService, type ServiceHarness } from "../../test/support/services.ts";
 import { createProvider } from "../../services/import/src/providers/index.ts";
@@ -153,6 +153,22 @@ describe("gateway", () => {
     const denied = await fetch(url, { method: "POST", body: "{}", headers: { "content-type": "application/json" } });
     expect(denied.status).toBe(401);
     expect(((await denied.json()) as { code: string }).code).toBe("unauthenticated");
+  });
+
+  it("answers a Connect binary body that does not decode with invalid_argument (400), and passes a good one on", async () => {
+    const url = `${base}/tickstock.import.v1.ImportService/DescribeBars`;
+    const post = (body: Uint8Array | string) => fetch(url, withKey({ method: "POST", body, headers: { "content-type": "application/proto" } }));
+    for (const bad of ["{}", "\u0000\u0000\u0000\u0000\u0005abcde", "not json"]) {
+      const res = await post(bad);
+      expect(res.status, bad).toBe(400);
+      const body = (await res.json()) as { code: string; message: string };
+      expect(body.code).toBe("invalid_argument");
+      expect(body.message).toMatch(/^request body is not a tickstock\.import\.v1\.DescribeBarsRequest message/);
+    }
+    const good = await post(toBinary(DescribeBarsRequestSchema, create(DescribeBarsRequestSchema, { onOrBefore: "2030-01-01" })));
+    expect(good.status).toBe(200);
+    expect(good.headers.get("content-type")).toBe("application/proto");
+    expect((await post(new Uint8Array(0))).status).toBe(200);
   });
 
   it("speaks h2c (prior knowledge) on the same port", async () => {

@@ -24,7 +24,16 @@ export interface CacheSyncStack {
   stop(): Promise<void>;
 }
 
-export async function startCacheSyncStack(opts: { interceptors?: Interceptor[] } = {}): Promise<CacheSyncStack> {
+export interface CacheSyncStackOptions {
+  /** On the cache-sync service's client of the import service. */
+  interceptors?: Interceptor[];
+  /** On the gateway's clients of the services (they see every upstream call). */
+  gatewayInterceptors?: Interceptor[];
+  /** The gateway's READ_CACHE_MS (default 0: off). */
+  readCacheMs?: number;
+}
+
+export async function startCacheSyncStack(opts: CacheSyncStackOptions = {}): Promise<CacheSyncStack> {
   const db = await createTestDatabase();
   const importSvc = await startImport(db);
   await importMarket(importSvc.address);
@@ -36,10 +45,11 @@ export async function startCacheSyncStack(opts: { interceptors?: Interceptor[] }
   const gateway = createGateway({
     log: createLogger({ service: "gateway", level: "silent" }),
     apiKeys: [API_KEY],
-    upstreams: upstreams.map((u) => ({ service: u.service, client: createServiceClient(u.service, u.address) as Client<DescService> })),
+    upstreams: upstreams.map((u) => ({ service: u.service, client: createServiceClient(u.service, u.address, { interceptors: opts.gatewayInterceptors }) as Client<DescService> })),
     healthProbes: {},
     upstreamTimeoutMs: 10_000,
     maxBodyBytes: 1024 * 1024,
+    readCacheMs: opts.readCacheMs,
   });
   const port = await gateway.listen("127.0.0.1", 0);
   return {

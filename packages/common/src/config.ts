@@ -64,6 +64,11 @@ export const commonEnv = {
   SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).default(10_000),
 };
 
+/** The system_metrics event every service publishes (observability.ts). */
+export const monitoringEnv = {
+  SYSTEM_METRICS_INTERVAL_MS: z.coerce.number().int().refine((ms) => ms === 0 || ms >= 1000, "must be 0 (off) or at least 1000").default(30_000),
+};
+
 /** Addresses of the gRPC services, as every client of them reads them. */
 export const serviceAddressEnv = {
   COORDINATOR_ADDR: z.string().default("127.0.0.1:50051"),

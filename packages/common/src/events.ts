@@ -2,6 +2,7 @@ import { Redis } from "ioredis";
 import type pg from "pg";
 import { z } from "zod";
 import type { Logger } from "./log.ts";
+import { countEventPublished, eventsSpilled } from "./metrics.ts";
 
 /**
  * Redis events of CONTRACT §3: one table of event → channel, one envelope,
@@ -56,6 +57,15 @@ const processingEnd = z.looseObject({
   error: z.string().optional(),
 });
 
+/** One service's entry of system_metrics (system-metrics.ts builds it). */
+const serviceMetrics = z.looseObject({
+  uptime_seconds: num.nonnegative(),
+  memory: z.looseObject({ rss_mb: num.nonnegative(), heap_used_mb: num.nonnegative() }),
+  /** What the service is running now, named by run_id and/or job_id; null when idle. */
+  active_run: z.looseObject({ run_id: z.string().nullable(), job_id: z.string().nullable() }).nullable(),
+  last_error: z.looseObject({ message: z.string(), at: z.string() }).nullable(),
+});
+
 /** Event name → [channel, payload schema] (payload keys "at least", CONTRACT §3). */
 export const EVENT_TABLE = {
   processing_started: [CHANNELS.processingStatus, z.looseObject({ ...runPayload, run_date: date, status: z.literal("running"), phases: z.array(z.string()), universe: z.string(), trigger_type: z.enum(["automatic", "manual"]) })],
@@ -83,7 +93,7 @@ export const EVENT_TABLE = {
   ipo_assignment: [CHANNELS.ipoAssignment, z.looseObject({ job_id: uuid, symbol: z.string(), universes: z.array(z.string()), list_date: date })],
   delisting_cleanup: [CHANNELS.delistingCleanup, z.looseObject({ job_id: uuid, symbols_removed: z.array(z.string()), universes_affected: z.array(z.string()) })],
   error: [CHANNELS.errors, z.looseObject({ severity: z.enum(["warning", "error", "critical"]), component: z.string(), error_code: z.string(), message: z.string(), context: z.record(z.string(), z.unknown()) })],
-  system_metrics: [CHANNELS.monitoring, z.looseObject({ services: z.record(z.string(), z.unknown()) })],
+  system_metrics: [CHANNELS.monitoring, z.looseObject({ services: z.record(z.string(), serviceMetrics) })],
 } as const satisfies Record<string, readonly [string, z.ZodType]>;
 
 export type EventName = keyof typeof EVENT_TABLE;
@@ -238,6 +248,7 @@ export function createEventPublisher(opts: PublisherOptions): EventPublisher {
     const rows = queue.slice();
     await opts.outbox.append(rows);
     queue.splice(0, rows.length);
+    eventsSpilled.inc(rows.length);
     spilled = true;
   }
 
@@ -287,6 +298,7 @@ export function createEventPublisher(opts: PublisherOptions): EventPublisher {
     publish(event, payload, source) {
       const envelope = buildEnvelope(event, source ?? opts.source, payload);
       queue.push({ channel: channelOf(event), data: JSON.stringify(envelope) });
+      countEventPublished(event);
       draining ??= drain();
     },
     async flush(timeoutMs = 10_000, { durable = false } = {}) {

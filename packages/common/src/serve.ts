@@ -9,6 +9,7 @@ import { setTrailerStatus } from "@connectrpc/connect/protocol-grpc";
 import { file_grpc_health_v1_health } from "@tickstock/gen/grpc/health/v1/health_pb.js";
 import { invalidArgument } from "./errors.ts";
 import type { Logger } from "./log.ts";
+import { grpcCallMetrics } from "./metrics.ts";
 
 /**
  * The gRPC bootstrap every service uses: a @grpc/grpc-js server (so
@@ -132,6 +133,12 @@ function contextFor(service: DescService, method: DescMethod, call: grpc.ServerU
   });
 }
 
+/**
+ * The abort reason of a call that ended: handlers' leftover listeners and timers are released.
+ * One shared error: aborting without a reason builds a DOMException (and its stack) per call.
+ */
+const CALL_ENDED = new ConnectError("the call ended", Code.Canceled);
+
 /** Turns Connect-typed handlers into grpc-js handlers (unary and server streaming). */
 export function adaptService<S extends DescService>(
   service: S,
@@ -165,7 +172,7 @@ export function adaptService<S extends DescService>(
               callback(se);
             },
           )
-          .finally(() => ctx.abort());
+          .finally(() => ctx.abort(CALL_ENDED));
       };
     } else if (method.methodKind === "server_streaming") {
       handlers[method.localName] = async (call: grpc.ServerWritableStream<unknown, unknown>) => {
@@ -192,7 +199,7 @@ export function adaptService<S extends DescService>(
           finish(started, (se.code ?? Code.Unknown) as unknown as Code, err);
           if (!call.cancelled) call.emit("error", se);
         } finally {
-          ctx.abort();
+          ctx.abort(CALL_ENDED);
         }
       };
     }
@@ -257,7 +264,9 @@ export interface GrpcServer {
   shutdown(graceMs: number): Promise<void>;
 }
 
+/** `observe` defaults to the process's gRPC metrics (tickstock_grpc_server_handling_seconds). */
 export function createGrpcServer(opts: { services: ServiceRegistration[]; log: Logger; observe?: CallObserver }): GrpcServer {
+  const observe = opts.observe ?? grpcCallMetrics();
   const server = new grpc.Server({
     "grpc.max_receive_message_length": 16 * 1024 * 1024,
     "grpc.max_send_message_length": 64 * 1024 * 1024,
@@ -265,7 +274,7 @@ export function createGrpcServer(opts: { services: ServiceRegistration[]; log: L
   });
   const statusMap: Record<string, "SERVING"> = { "": "SERVING" };
   for (const { service, impl, wire = service } of opts.services) {
-    server.addService(grpcServiceDefinition(wire), adaptService(wire, impl as Partial<ServiceImpl<DescService>>, opts.log, opts.observe));
+    server.addService(grpcServiceDefinition(wire), adaptService(wire, impl as Partial<ServiceImpl<DescService>>, opts.log, observe));
     statusMap[service.typeName] = "SERVING";
   }
   const health = new HealthImplementation(statusMap);

@@ -6,6 +6,7 @@ import { Redis } from "ioredis";
 import { createPool } from "@tickstock/common/db.ts";
 import { createEventPublisher, createPgOutbox, createRedis, EVENTS_STREAM } from "@tickstock/common/events.ts";
 import { createLogger } from "@tickstock/common/log.ts";
+import { eventsSpilled } from "@tickstock/common/metrics.ts";
 import { startRedis, type RunningRedis } from "../../../scripts/lib/infra.ts";
 import { createTestDatabase, type TestDatabase } from "../../../test/support/db.ts";
 
@@ -63,12 +64,14 @@ describe("event publisher", () => {
     const client = createRedis(redis.url, log, "t2");
     const publisher = createEventPublisher({ redis: client, source: "daily_import_job", streamMaxLen: 1000, log, outbox });
     const before = (await streamEntries(redis.url)).length;
+    const spilledBefore = (await eventsSpilled.get()).values[0]?.value ?? 0;
 
     await redis.stop();
     for (let i = 1; i <= 5; i++) publisher.publish("import_progress", progress(i));
     expect(await publisher.flush(300)).toBe(false); // not delivered while Redis is down…
     expect(await publisher.flush(10_000, { durable: true })).toBe(true); // …but durably in the outbox
     expect(await outbox.count()).toBe(5);
+    expect((await eventsSpilled.get()).values[0]?.value).toBe(spilledBefore + 5);
     // This process "dies" with Redis still down: its outbox rows stay.
     await publisher.close();
     client.disconnect();

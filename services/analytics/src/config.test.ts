@@ -22,6 +22,16 @@ describe("loadAnalyticsConfig", () => {
     expect(() => loadAnalyticsConfig({ ANALYTICS_BATCH_SYMBOLS: "6000", ANALYTICS_WORKERS: "0" })).toThrow(/ANALYTICS_BATCH_SYMBOLS.*ANALYTICS_WORKERS|ANALYTICS_WORKERS.*ANALYTICS_BATCH_SYMBOLS/);
   });
 
+  it("serves metrics on 9103 and publishes system_metrics every 30 s by default; 0 turns either off", () => {
+    expect(loadAnalyticsConfig({})).toMatchObject({ ANALYTICS_METRICS_PORT: 9103, SYSTEM_METRICS_INTERVAL_MS: 30_000 });
+    expect(loadAnalyticsConfig({ ANALYTICS_METRICS_PORT: "0", SYSTEM_METRICS_INTERVAL_MS: "0" })).toMatchObject({ ANALYTICS_METRICS_PORT: 0, SYSTEM_METRICS_INTERVAL_MS: 0 });
+  });
+
+  it("refuses a metrics port out of range", () => {
+    expect(() => loadAnalyticsConfig({ ANALYTICS_METRICS_PORT: "-1" })).toThrow(/ANALYTICS_METRICS_PORT/);
+    expect(() => loadAnalyticsConfig({ ANALYTICS_METRICS_PORT: "65536" })).toThrow(/ANALYTICS_METRICS_PORT/);
+  });
+
   it("refuses RSI bounds that cross", () => {
     expect(() => loadAnalyticsConfig({ ANALYTICS_RSI_OVERSOLD: "70", ANALYTICS_RSI_OVERBOUGHT: "60" })).toThrow(ConfigError);
   });

@@ -1,13 +1,16 @@
 import { z } from "zod";
-import { commonEnv, parseEnv, port, serviceAddressEnv } from "@tickstock/common/config.ts";
+import { commonEnv, monitoringEnv, parseEnv, port, serviceAddressEnv } from "@tickstock/common/config.ts";
 import type { PatternConfig } from "./compute.ts";
 
 export const analyticsEnvSchema = z
   .object({
     ...commonEnv,
+    ...monitoringEnv,
     IMPORT_ADDR: serviceAddressEnv.IMPORT_ADDR,
     ANALYTICS_HOST: z.string().default("0.0.0.0"),
     ANALYTICS_PORT: port(50054),
+    /** GET /metrics (Prometheus) on ANALYTICS_HOST; 0 turns it off. */
+    ANALYTICS_METRICS_PORT: port(9103),
     /** Worker threads computing indicators and patterns (default: os.availableParallelism()). */
     ANALYTICS_WORKERS: z.coerce.number().int().min(1).max(64).optional(),
     /** Old-generation heap limit of each worker thread, in MB. */

@@ -5,7 +5,9 @@ import { loadOrExit } from "@tickstock/common/config.ts";
 import { createPool, runMigrations } from "@tickstock/common/db.ts";
 import { createEventPublisher, createPgOutbox, createRedis } from "@tickstock/common/events.ts";
 import { createLogger } from "@tickstock/common/log.ts";
+import { startObservability } from "@tickstock/common/observability.ts";
 import { onShutdown } from "@tickstock/common/serve.ts";
+import { createActivityTracker } from "@tickstock/common/system-metrics.ts";
 import { ImportService } from "@tickstock/gen/tickstock/import/v1/import_pb.js";
 import { loadAnalyticsConfig, patternConfigOf } from "./config.ts";
 import { claimOwnership } from "./ownership.ts";
@@ -22,6 +24,7 @@ const publisher = createEventPublisher({ redis, source: "analytics", streamMaxLe
 // Before serving: phase records left running by a process that died are ended first.
 const ownership = await claimOwnership(pool, log);
 const workers = createWorkerPool(cfg.ANALYTICS_WORKERS ?? availableParallelism(), { importAddress: cfg.IMPORT_ADDR, heapMb: cfg.ANALYTICS_WORKER_HEAP_MB });
+const activity = createActivityTracker();
 
 const server = createServer({
   pool,
@@ -36,12 +39,23 @@ const server = createServer({
   maxRangeDays: cfg.ANALYTICS_MAX_RANGE_DAYS,
   progressIntervalMs: cfg.ANALYTICS_PROGRESS_INTERVAL_MS,
   maxSkipWarnings: cfg.ANALYTICS_MAX_SKIP_WARNINGS,
+  activity,
 });
 const port = await server.listen(cfg.ANALYTICS_HOST, cfg.ANALYTICS_PORT);
 log.info({ port, workers: workers.size, import: cfg.IMPORT_ADDR }, "analytics service listening");
+const observability = await startObservability({
+  service: "analytics",
+  host: cfg.ANALYTICS_HOST,
+  metricsPort: cfg.ANALYTICS_METRICS_PORT,
+  systemMetricsIntervalMs: cfg.SYSTEM_METRICS_INTERVAL_MS,
+  publisher,
+  log,
+  activeRun: activity.current,
+});
 
 onShutdown(log, async () => {
   await server.shutdown(cfg.SHUTDOWN_GRACE_MS);
+  await observability.stop();
   await workers.close();
   await ownership.close();
   await publisher.close();

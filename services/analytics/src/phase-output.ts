@@ -2,6 +2,7 @@
 // indicator_calculated events, or its detections and pattern_detected events.
 import type pg from "pg";
 import type { EventPublisher } from "@tickstock/common/events.ts";
+import { rowsWritten } from "@tickstock/common/metrics.ts";
 import { INDICATOR_NAMES } from "./compute.ts";
 import type { BatchResult } from "./batch.ts";
 import * as store from "./store.ts";
@@ -15,7 +16,7 @@ export interface BatchOutput {
 export interface WrittenBatch {
   /** Indicator values or detections stored. */
   results: number;
-  /** Publishes the batch's events: call after the commit. */
+  /** Publishes the batch's events and counts its rows (tickstock_rows_written_total): call after the commit. */
   publish(publisher: EventPublisher): void;
 }
 
@@ -38,6 +39,7 @@ async function writeIndicators(client: pg.PoolClient, req: { runId: string; runD
   return {
     results,
     publish(publisher) {
+      rowsWritten.labels("indicator_values").inc(rows.length);
       for (const row of rows) {
         const indicators: Record<string, number> = {};
         for (let j = 0; j < width; j++) {
@@ -56,6 +58,7 @@ async function writeDetections(client: pg.PoolClient, req: { runId: string; runD
   return {
     results: rows.length,
     publish(publisher) {
+      rowsWritten.labels("pattern_detections").inc(rows.length);
       for (const r of rows) {
         publisher.publish("pattern_detected", { run_id: req.runId, symbol: r.symbol, date: req.runDate, pattern: r.pattern, direction: r.direction, confidence: r.confidence });
       }

@@ -9,7 +9,9 @@ import {
   type RunIndicatorsRequest,
   type RunPatternsRequest,
 } from "@tickstock/gen/tickstock/analytics/v1/analytics_pb.js";
+import type { ActivityTracker } from "@tickstock/common/system-metrics.ts";
 import { isKnownSymbol, readSymbolHistory } from "./bars.ts";
+import type { PhaseKind } from "./batch.ts";
 import { indicatorPoints } from "./indicator-series.ts";
 import { runIndicatorsPhase, runPatternsPhase, type PhaseDeps } from "./phases.ts";
 import { checkIndicatorsQuery, checkPatternsQuery, checkPhaseRequest, resolveRange } from "./requests.ts";
@@ -18,6 +20,8 @@ import * as store from "./store.ts";
 export interface AnalyticsServiceDeps extends PhaseDeps {
   /** Longest GetIndicators range, in calendar days. */
   maxRangeDays: number;
+  /** Where running phases are recorded (system_metrics' active_run). */
+  activity?: ActivityTracker;
 }
 
 function phaseRequest(req: RunIndicatorsRequest | RunPatternsRequest) {
@@ -25,14 +29,26 @@ function phaseRequest(req: RunIndicatorsRequest | RunPatternsRequest) {
   return { ...checked, runId: checked.runId || randomUUID() };
 }
 
+/** A phase's updates as responses, the phase recorded as running until its stream ends. */
+async function* tracked<T>(deps: AnalyticsServiceDeps, phase: PhaseKind, runId: string, updates: AsyncIterable<T>) {
+  const ended = deps.activity?.begin({ run_id: runId, job_id: null, phase });
+  try {
+    for await (const u of updates) yield { event: u };
+  } finally {
+    ended?.();
+  }
+}
+
 export function createAnalyticsService(deps: AnalyticsServiceDeps): ServiceImpl<typeof AnalyticsService> {
   return {
-    async *runIndicators(req: RunIndicatorsRequest, ctx: HandlerContext) {
-      for await (const u of runIndicatorsPhase(deps, phaseRequest(req), ctx.signal)) yield { event: u };
+    runIndicators(req: RunIndicatorsRequest, ctx: HandlerContext) {
+      const request = phaseRequest(req);
+      return tracked(deps, "indicators", request.runId, runIndicatorsPhase(deps, request, ctx.signal));
     },
 
-    async *runPatterns(req: RunPatternsRequest, ctx: HandlerContext) {
-      for await (const u of runPatternsPhase(deps, phaseRequest(req), ctx.signal)) yield { event: u };
+    runPatterns(req: RunPatternsRequest, ctx: HandlerContext) {
+      const request = phaseRequest(req);
+      return tracked(deps, "patterns", request.runId, runPatternsPhase(deps, request, ctx.signal));
     },
 
     // Computed from the symbol's whole bar history (indicator-series.ts says why).

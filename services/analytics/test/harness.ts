@@ -3,7 +3,7 @@
 import { DEFAULT_PATTERN_CONFIG } from "../src/compute.ts";
 import { createServer } from "../src/server.ts";
 import { createWorkerPool, type WorkerPool } from "../src/worker-pool.ts";
-import type { PhaseDeps } from "../src/phases.ts";
+import type { AnalyticsServiceDeps } from "../src/service.ts";
 import { ImportService, type RunImportResponse } from "@tickstock/gen/tickstock/import/v1/import_pb.js";
 import { createProvider } from "../../import/src/providers/index.ts";
 import { createServer as createImportServer } from "../../import/src/server.ts";
@@ -39,7 +39,7 @@ export interface AnalyticsHarness extends ServiceHarness {
 export async function startAnalytics(
   db: TestDatabase,
   importAddress: string,
-  opts: Partial<Pick<PhaseDeps, "batchSymbols" | "progressIntervalMs" | "maxSkipWarnings" | "patternConfig">> & { maxRangeDays?: number } = {},
+  opts: Partial<Pick<AnalyticsServiceDeps, "batchSymbols" | "progressIntervalMs" | "maxSkipWarnings" | "patternConfig" | "maxRangeDays" | "activity">> = {},
 ): Promise<AnalyticsHarness> {
   const workers = createWorkerPool(2, { importAddress });
   const svc = await startService(db, "analytics", (deps) =>
@@ -52,6 +52,7 @@ export async function startAnalytics(
       progressIntervalMs: opts.progressIntervalMs ?? 0,
       maxSkipWarnings: opts.maxSkipWarnings ?? 25,
       maxRangeDays: opts.maxRangeDays ?? 3660,
+      activity: opts.activity,
     }),
   );
   return {

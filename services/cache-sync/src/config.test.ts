@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { DEFAULT_CACHE_SYNC_CONFIG, loadCacheSyncConfig } from "./config.ts";
+import { ConfigError } from "@tickstock/common/config.ts";
+import { DEFAULT_CACHE_SYNC_CONFIG, loadCacheSyncConfig, loadCacheSyncServiceConfig } from "./config.ts";
 
 /** The dotted paths of the issues a bad config produces ([] when it parses). */
 function issuePaths(raw: unknown): string[] {
@@ -116,5 +117,18 @@ describe("loadCacheSyncConfig rejects", () => {
 
   it("with a ZodError whose message names the path", () => {
     expect(() => loadCacheSyncConfig(theme({ maxSize: 0 }))).toThrow(/maxSize/);
+  });
+});
+
+describe("loadCacheSyncServiceConfig: metrics and monitoring", () => {
+  it("serves metrics on 9102 and publishes system_metrics every 30 s by default; 0 turns either off", () => {
+    expect(loadCacheSyncServiceConfig({})).toMatchObject({ CACHE_SYNC_METRICS_PORT: 9102, SYSTEM_METRICS_INTERVAL_MS: 30_000 });
+    expect(loadCacheSyncServiceConfig({ CACHE_SYNC_METRICS_PORT: "0", SYSTEM_METRICS_INTERVAL_MS: "0" })).toMatchObject({ CACHE_SYNC_METRICS_PORT: 0, SYSTEM_METRICS_INTERVAL_MS: 0 });
+  });
+
+  it("rejects a port out of range or not a number, and an interval below a second, naming each", () => {
+    expect(() => loadCacheSyncServiceConfig({ CACHE_SYNC_METRICS_PORT: "70000" })).toThrow(/CACHE_SYNC_METRICS_PORT/);
+    expect(() => loadCacheSyncServiceConfig({ CACHE_SYNC_METRICS_PORT: "metrics" })).toThrow(ConfigError);
+    expect(() => loadCacheSyncServiceConfig({ SYSTEM_METRICS_INTERVAL_MS: "500" })).toThrow(/SYSTEM_METRICS_INTERVAL_MS: must be 0 \(off\) or at least 1000/);
   });
 });

@@ -5,7 +5,7 @@
 // rebuilt); thresholds merge key by key.
 import { readFileSync } from "node:fs";
 import { z } from "zod";
-import { commonEnv, ConfigError, parseEnv, port, serviceAddressEnv } from "@tickstock/common/config.ts";
+import { commonEnv, ConfigError, monitoringEnv, parseEnv, port, serviceAddressEnv } from "@tickstock/common/config.ts";
 import { DEFAULT_THEMES } from "./universes/default-themes.ts";
 
 const BAND_NAMES = ["mega_cap", "large_cap", "mid_cap", "small_cap", "micro_cap"] as const;
@@ -129,8 +129,11 @@ const dateList = z
 /** The service's environment (the sync rules themselves come from CACHE_SYNC_CONFIG_FILE). */
 export const cacheSyncEnvSchema = z.object({
   ...commonEnv,
+  ...monitoringEnv,
   CACHE_SYNC_HOST: z.string().default("0.0.0.0"),
   CACHE_SYNC_PORT: port(50053),
+  /** GET /metrics (Prometheus) on CACHE_SYNC_HOST; 0 turns it off. */
+  CACHE_SYNC_METRICS_PORT: port(9102),
   IMPORT_ADDR: serviceAddressEnv.IMPORT_ADDR,
   /** JSON file with a CacheSyncConfig (every key optional); unset: the defaults of seed 003. */
   CACHE_SYNC_CONFIG_FILE: z.string().optional(),

@@ -3,6 +3,7 @@ import { ConnectError } from "@connectrpc/connect";
 import { withTransaction } from "@tickstock/common/db.ts";
 import type { EventName, EventPayload, EventPublisher } from "@tickstock/common/events.ts";
 import type { Logger } from "@tickstock/common/log.ts";
+import { rowsWritten } from "@tickstock/common/metrics.ts";
 import { latestCompletedTradingDay, type CalendarOptions } from "@tickstock/common/trading-calendar.ts";
 import type { CacheSyncConfig } from "./config.ts";
 import { cacheContent, currentUniverses, MANAGED_TYPES } from "./entries.ts";
@@ -156,6 +157,7 @@ async function sync(ctx: Ctx): Promise<JobOutcome> {
   await ctx.report(WRITE_STEP);
   const { row, changes, skipped } = await write(ctx, plan);
   ctx.timings.writeMs = lap();
+  rowsWritten.labels("cache_entries").inc(row.rows_written ?? 0);
   if (skipped.length > 0) {
     const message = `universes not written: a cache_entries row of a type cache-sync does not manage has the name: ${skipped.join(", ")}`;
     ctx.log.warn({ skipped }, message);

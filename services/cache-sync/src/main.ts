@@ -4,6 +4,7 @@ import { createPool, runMigrations } from "@tickstock/common/db.ts";
 import { SERVICES } from "@tickstock/common/bootstrap.ts";
 import { createEventPublisher, createPgOutbox, createRedis } from "@tickstock/common/events.ts";
 import { createLogger } from "@tickstock/common/log.ts";
+import { startObservability } from "@tickstock/common/observability.ts";
 import { onShutdown } from "@tickstock/common/serve.ts";
 import { ImportService } from "@tickstock/gen/tickstock/import/v1/import_pb.js";
 import { loadCacheSyncServiceConfig } from "./config.ts";
@@ -33,10 +34,20 @@ const server = createServer({ pool, runner, log });
 const port = await server.listen(cfg.CACHE_SYNC_HOST, cfg.CACHE_SYNC_PORT);
 runner.start();
 log.info({ port, import: cfg.IMPORT_ADDR, themes: Object.keys(cfg.sync.themes).length, timeout_minutes: cfg.sync.timeoutMinutes }, "cache-sync service listening");
+const observability = await startObservability({
+  service: "cache_sync",
+  host: cfg.CACHE_SYNC_HOST,
+  metricsPort: cfg.CACHE_SYNC_METRICS_PORT,
+  systemMetricsIntervalMs: cfg.SYSTEM_METRICS_INTERVAL_MS,
+  publisher,
+  log,
+  activeRun: runner.activeJob,
+});
 
 onShutdown(log, async () => {
   await server.shutdown(cfg.SHUTDOWN_GRACE_MS);
   await runner.stop(cfg.SHUTDOWN_GRACE_MS);
+  await observability.stop();
   await publisher.close();
   redis.disconnect();
   await pool.end();

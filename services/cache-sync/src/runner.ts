@@ -1,4 +1,5 @@
 import { EventEmitter } from "node:events";
+import type { ActiveRun } from "@tickstock/common/system-metrics.ts";
 import { JobStopped, publishJobEnd, runJob, type JobDeps } from "./job.ts";
 import { progressOf, type JobProgressView } from "./progress.ts";
 import * as store from "./store.ts";
@@ -49,6 +50,8 @@ export interface JobRunner {
   cancel(jobId: string, reason: string): Promise<void>;
   /** Stops taking jobs; a running job gets `graceMs` to finish, then is stopped. Pending jobs stay queued. */
   stop(graceMs: number): Promise<void>;
+  /** The job this process runs now, or null (system_metrics' active_run). */
+  activeJob(): ActiveRun | null;
 }
 
 const ORPHANED = "interrupted: the cache-sync process running this job stopped before it ended";
@@ -56,7 +59,7 @@ type Update = { kind: "progress"; progress: JobProgressView } | { kind: "end" };
 
 export function createJobRunner(deps: RunnerDeps): JobRunner {
   const updates = new EventEmitter().setMaxListeners(0);
-  let active: { jobId: string; controller: AbortController } | null = null;
+  let active: { jobId: string; runId: string | null; controller: AbortController } | null = null;
   let draining: Promise<void> | null = null;
   let again = false;
   let stopping = false;
@@ -114,7 +117,7 @@ export function createJobRunner(deps: RunnerDeps): JobRunner {
 
   async function execute(job: store.JobRow): Promise<void> {
     const controller = new AbortController();
-    active = { jobId: job.job_id, controller };
+    active = { jobId: job.job_id, runId: job.run_id, controller };
     const minutes = deps.cfg.timeoutMinutes;
     const timer = setTimeout(() => controller.abort(new JobStopped(`timed out after ${formatMinutes(minutes)}`, "CACHE_SYNC_TIMEOUT")), minutes * 60_000);
     try {
@@ -174,6 +177,8 @@ export function createJobRunner(deps: RunnerDeps): JobRunner {
       await running;
       clearTimeout(interrupt);
     },
+
+    activeJob: () => (active ? { run_id: active.runId, job_id: active.jobId } : null),
   };
 }
 

@@ -27,6 +27,12 @@ describe("coordinator configuration", () => {
     expect(initialSchedule(cfg)).toEqual({ enabled: true, triggerTime: "16:10", timezone: "America/New_York", universes: ["sp500", "nasdaq100"] });
   });
 
+  it("serves metrics on 9104 and publishes system_metrics every 30 s by default; 0 turns either off", () => {
+    expect(loadCoordinatorConfig({})).toMatchObject({ COORDINATOR_METRICS_PORT: 9104, SYSTEM_METRICS_INTERVAL_MS: 30_000 });
+    expect(loadCoordinatorConfig({ COORDINATOR_METRICS_PORT: "0", SYSTEM_METRICS_INTERVAL_MS: "0" })).toMatchObject({ COORDINATOR_METRICS_PORT: 0, SYSTEM_METRICS_INTERVAL_MS: 0 });
+    expect(problems({ COORDINATOR_METRICS_PORT: "9104.5", SYSTEM_METRICS_INTERVAL_MS: "10" })).toMatch(/COORDINATOR_METRICS_PORT.*SYSTEM_METRICS_INTERVAL_MS|SYSTEM_METRICS_INTERVAL_MS.*COORDINATOR_METRICS_PORT/);
+  });
+
   it("derives the run settings: a dead owner is one that missed its heartbeats", () => {
     const cfg = loadCoordinatorConfig({ COORDINATOR_HEARTBEAT_MS: "2000", COORDINATOR_HEARTBEAT_MISSES: "4", COORDINATOR_PHASE_RETRIES: "5" });
     const settings = runSettings(cfg);

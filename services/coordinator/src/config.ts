@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { commonEnv, parseEnv, port, serviceAddressEnv } from "@tickstock/common/config.ts";
+import { commonEnv, monitoringEnv, parseEnv, port, serviceAddressEnv } from "@tickstock/common/config.ts";
 import { isValidTimeZone, isValidTriggerTime } from "@tickstock/common/schedule-time.ts";
 import { isValidIsoDate } from "@tickstock/common/trading-calendar.ts";
 import { isUniverseName } from "./run-plan.ts";
@@ -14,9 +14,12 @@ const HOUR = 60 * MINUTE;
 
 export const coordinatorEnvSchema = z.object({
   ...commonEnv,
+  ...monitoringEnv,
   ...serviceAddressEnv,
   COORDINATOR_HOST: z.string().default("0.0.0.0"),
   COORDINATOR_PORT: port(50051),
+  /** GET /metrics (Prometheus) on COORDINATOR_HOST; 0 turns it off. */
+  COORDINATOR_METRICS_PORT: port(9104),
   /** Deadline of one call of each phase (a retry gets a fresh one). */
   COORDINATOR_IMPORT_DEADLINE_MS: ms(60 * MINUTE, 1000),
   COORDINATOR_CACHE_SYNC_DEADLINE_MS: ms(30 * MINUTE, 1000),

@@ -6,6 +6,7 @@ import { loadOrExit } from "@tickstock/common/config.ts";
 import { createPool, runMigrations } from "@tickstock/common/db.ts";
 import { createEventPublisher, createPgOutbox, createRedis } from "@tickstock/common/events.ts";
 import { createLogger } from "@tickstock/common/log.ts";
+import { startObservability } from "@tickstock/common/observability.ts";
 import { onShutdown } from "@tickstock/common/serve.ts";
 import { AnalyticsService } from "@tickstock/gen/tickstock/analytics/v1/analytics_pb.js";
 import { CacheSyncService } from "@tickstock/gen/tickstock/cachesync/v1/cache_sync_pb.js";
@@ -48,12 +49,22 @@ await scheduler.start();
 const server = createServer({ pool, publisher, log, runs, scheduler, universes, calendar, now, defaultUniverse: cfg.COORDINATOR_DEFAULT_UNIVERSE });
 const port = await server.listen(cfg.COORDINATOR_HOST, cfg.COORDINATOR_PORT);
 log.info({ port, owner_id: ownerId, leader: leader.isLeader() }, "coordinator listening");
+const observability = await startObservability({
+  service: "coordinator",
+  host: cfg.COORDINATOR_HOST,
+  metricsPort: cfg.COORDINATOR_METRICS_PORT,
+  systemMetricsIntervalMs: cfg.SYSTEM_METRICS_INTERVAL_MS,
+  publisher,
+  log,
+  activeRun: runs.activeRun,
+});
 
 onShutdown(log, async () => {
   await scheduler.stop();
   await server.shutdown(cfg.SHUTDOWN_GRACE_MS);
   // The active run is released, not cancelled: the next coordinator resumes it.
   await runs.stop();
+  await observability.stop();
   await publisher.close();
   redis.disconnect();
   await pool.end();

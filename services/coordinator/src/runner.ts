@@ -3,6 +3,7 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import { codeName } from "@tickstock/common/errors.ts";
 import type { EventPublisher } from "@tickstock/common/events.ts";
 import type { Logger } from "@tickstock/common/log.ts";
+import { phaseDuration, runDuration } from "@tickstock/common/metrics.ts";
 import type { PhaseDriver, PhaseDrivers } from "./phases.ts";
 import { retryDelayMs, runCounts, universeLabel, type PhaseName, type PhaseResult } from "./run-plan.ts";
 import * as store from "./store/index.ts";
@@ -71,6 +72,7 @@ const END_EVENT = { completed: "processing_completed", failed: "processing_faile
 export async function endRun(deps: EndDeps, runId: string, guard: store.EndGuard, end: store.RunEnd, error?: ErrorEvent): Promise<store.RunRow | null> {
   const row = await store.finishRun(deps.pool, runId, guard, end);
   if (!row) return null;
+  runDuration.labels(end.status).observe(row.duration_seconds ?? 0);
   if (error) deps.publisher.publish("error", { severity: error.severity ?? "error", ...error, context: { run_id: runId, ...error.context } });
   const payload = {
     run_id: row.run_id,
@@ -109,25 +111,41 @@ export async function executeRun(deps: RunnerDeps, run: store.RunRow, phases: st
   for (const p of phases) if (p.status === "completed" && p.result) results[p.phase] = p.result;
   const owner = { ownerId: deps.ownerId };
   let symbols: string[] | null = null;
+  let current: PhaseTiming | null = null;
   try {
     for (const p of phases) {
       if (p.status === "completed") continue;
       if (signal.aborted) throw signal.reason;
       const driver = deps.phases[p.phase];
-      const started = performance.now();
+      current = { phase: p.phase, started: performance.now() };
       const result = await runPhase(deps, run, p.phase, driver, signal, async () => {
         if (driver.needsSymbols && symbols === null) symbols = await resolveSymbols(deps, run, p.phase, signal);
         return symbols ?? [];
       });
       results[p.phase] = result;
       if (!(await store.completePhase(deps.pool, run.run_id, p.phase, result, runCounts(results), deps.ownerId))) throw new RunStop("lost", "run taken over");
-      log.info({ phase: p.phase, ms: Math.round(performance.now() - started) }, "phase completed");
+      log.info({ phase: p.phase, ms: Math.round(observePhase(current, "completed") * 1000) }, "phase completed");
+      current = null;
     }
     await endRun(deps, run.run_id, owner, { status: "completed", error: null, phaseStatus: "skipped", phaseError: null });
     log.info("run completed");
   } catch (err) {
-    await stopRun(deps, run, signal.aborted ? signal.reason : err, log);
+    const reason = signal.aborted ? signal.reason : err;
+    if (current) observePhase(current, reason instanceof RunStop ? (reason.kind === "cancel" ? "cancelled" : "interrupted") : "failed");
+    await stopRun(deps, run, reason, log);
   }
+}
+
+interface PhaseTiming {
+  phase: PhaseName;
+  started: number;
+}
+
+/** Records how long a phase took (retries included) and how it ended; returns the seconds. */
+function observePhase(t: PhaseTiming, status: "completed" | "failed" | "cancelled" | "interrupted"): number {
+  const seconds = (performance.now() - t.started) / 1000;
+  phaseDuration.labels(t.phase, status).observe(seconds);
+  return seconds;
 }
 
 async function stopRun(deps: RunnerDeps, run: store.RunRow, reason: unknown, log: Logger): Promise<void> {

@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { withTransaction } from "@tickstock/common/db.ts";
 import { alreadyExists } from "@tickstock/common/errors.ts";
+import type { ActiveRun } from "@tickstock/common/system-metrics.ts";
 import { recoveryAction } from "./recovery.ts";
 import { universeLabel, type RunPlan } from "./run-plan.ts";
 import { endRun, executeRun, RunStop, type RunnerDeps } from "./runner.ts";
@@ -40,6 +41,8 @@ export interface RunManager {
   stop(): Promise<void>;
   /** Resolves when no run of this process is executing (tests, shutdown). */
   idle(): Promise<void>;
+  /** The run this process drives now, or null (system_metrics' active_run). */
+  activeRun(): ActiveRun | null;
 }
 
 class SlotTaken extends Error {}
@@ -182,6 +185,11 @@ export function createRunManager(deps: RunManagerDeps): RunManager {
 
     async idle() {
       while (local.size > 0) await Promise.all([...local.values()].map((e) => e.done));
+    },
+
+    activeRun() {
+      const runId = local.keys().next().value;
+      return runId === undefined ? null : { run_id: runId, job_id: null };
     },
   };
   return manager;

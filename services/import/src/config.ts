@@ -1,12 +1,15 @@
 import { z } from "zod";
-import { commonEnv, parseEnv, port } from "@tickstock/common/config.ts";
+import { commonEnv, monitoringEnv, parseEnv, port } from "@tickstock/common/config.ts";
 
 const list = z.string().transform((s) => s.split(",").map((x) => x.trim()).filter(Boolean));
 
 export const importEnvSchema = z.object({
   ...commonEnv,
+  ...monitoringEnv,
   IMPORT_HOST: z.string().default("0.0.0.0"),
   IMPORT_PORT: port(50052),
+  /** GET /metrics (Prometheus) on IMPORT_HOST; 0 turns it off. */
+  IMPORT_METRICS_PORT: port(9101),
   /** The provider used when a request names none. */
   IMPORT_PROVIDER: z.enum(["synthetic", "massive", "csv"]).default("synthetic"),
   IMPORT_SYNTHETIC_SEED: z.coerce.number().int().default(20250124),

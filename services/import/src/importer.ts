@@ -5,6 +5,8 @@ import { withTransaction } from "@tickstock/common/db.ts";
 import { failedPrecondition, resourceExhausted, unavailable } from "@tickstock/common/errors.ts";
 import type { EventPublisher } from "@tickstock/common/events.ts";
 import type { Logger } from "@tickstock/common/log.ts";
+import { rowsWritten } from "@tickstock/common/metrics.ts";
+import type { ActivityTracker } from "@tickstock/common/system-metrics.ts";
 import { tradingDaysBetween, type CalendarOptions } from "@tickstock/common/trading-calendar.ts";
 import { ProviderError, type DailyBars, type MarketDataProvider, type Rejection } from "./providers/types.ts";
 import { validateDailyBars } from "./validation.ts";
@@ -26,6 +28,8 @@ export interface ImporterDeps {
   batchRows?: number;
   /** Minimum milliseconds between two progress updates (default 250). */
   progressIntervalMs?: number;
+  /** Where the running import is recorded (system_metrics' active_run). */
+  activity?: ActivityTracker;
 }
 
 export interface ImportRequest {
@@ -83,9 +87,11 @@ export async function* runImport(deps: ImporterDeps, req: ImportRequest, signal:
   const log = deps.log.child({ run_id: runId, import_id: importId, provider: req.provider.name });
   const lockClient = await deps.pool.connect();
   let locked = false;
+  let ended: (() => void) | undefined;
   try {
     locked = await store.tryLockImports(lockClient);
     if (!locked) throw failedPrecondition("another import is running; try again when it ends");
+    ended = deps.activity?.begin({ run_id: runId, job_id: null, import_id: importId });
     await store.startImportRecord(deps.pool, { importId, runId, provider: req.provider.name, from: req.from, to: req.to });
     log.info({ from: req.from, to: req.to }, "import started");
     const totals = { barsWritten: 0, barsReceived: 0, barsRejected: 0, symbolsWritten: 0 };
@@ -115,6 +121,7 @@ export async function* runImport(deps: ImporterDeps, req: ImportRequest, signal:
         .catch((e) => log.error({ err: e }, "could not record the import's end"));
     }
   } finally {
+    ended?.();
     if (locked) await store.unlockImports(lockClient).catch(() => undefined);
     lockClient.release();
   }
@@ -134,6 +141,7 @@ async function* importRange(
   if (!req.skipSymbols) {
     const symbols = await req.provider.listSymbols(req.to, signal);
     totals.symbolsWritten = await withTransaction(deps.pool, (c) => store.upsertSymbols(c, symbols));
+    rowsWritten.labels("symbols").inc(totals.symbolsWritten);
     totalSymbols = symbols.length;
   }
   deps.publisher.publish("import_started", { run_id: runId, run_date: req.to, total_symbols: totalSymbols, from_date: req.from, provider: req.provider.name });
@@ -184,6 +192,7 @@ async function* importRange(
     next?.catch(() => undefined); // surfaced when awaited
     const written = await withTransaction(deps.pool, (c) => store.writeBars(c, batch));
     totals.barsWritten += written.written;
+    rowsWritten.labels("ohlcv_daily").inc(written.written);
     let lastSymbol = "";
     for (const b of batch) {
       totals.barsReceived += b.symbols.length;

@@ -3,7 +3,9 @@ import { createPool, runMigrations } from "@tickstock/common/db.ts";
 import { SERVICES } from "@tickstock/common/bootstrap.ts";
 import { createEventPublisher, createPgOutbox, createRedis } from "@tickstock/common/events.ts";
 import { createLogger } from "@tickstock/common/log.ts";
+import { startObservability } from "@tickstock/common/observability.ts";
 import { onShutdown } from "@tickstock/common/serve.ts";
+import { createActivityTracker } from "@tickstock/common/system-metrics.ts";
 import { loadImportConfig } from "./config.ts";
 import { createProviders } from "./providers-from-config.ts";
 import { createServer } from "./server.ts";
@@ -20,6 +22,7 @@ const recovered = await store.recoverInterruptedImports(pool);
 if (recovered > 0) log.warn({ imports: recovered }, "imports interrupted by a previous stop marked failed");
 
 const calendar = { specialClosures: cfg.MARKET_SPECIAL_CLOSURES };
+const activity = createActivityTracker();
 const server = createServer({
   pool,
   publisher,
@@ -29,12 +32,23 @@ const server = createServer({
   calendar,
   maxRangeDays: cfg.IMPORT_MAX_RANGE_DAYS,
   batchRows: cfg.IMPORT_BATCH_ROWS,
+  activity,
 });
 const port = await server.listen(cfg.IMPORT_HOST, cfg.IMPORT_PORT);
 log.info({ port, provider: cfg.IMPORT_PROVIDER }, "import service listening");
+const observability = await startObservability({
+  service: "import",
+  host: cfg.IMPORT_HOST,
+  metricsPort: cfg.IMPORT_METRICS_PORT,
+  systemMetricsIntervalMs: cfg.SYSTEM_METRICS_INTERVAL_MS,
+  publisher,
+  log,
+  activeRun: activity.current,
+});
 
 onShutdown(log, async () => {
   await server.shutdown(cfg.SHUTDOWN_GRACE_MS);
+  await observability.stop();
   await publisher.close();
   redis.disconnect();
   await pool.end();

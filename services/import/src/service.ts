@@ -4,6 +4,7 @@ import type { RawListBarsResponse } from "@tickstock/common/bars-wire.ts";
 import { failedPrecondition, invalidArgument } from "@tickstock/common/errors.ts";
 import type { EventPublisher } from "@tickstock/common/events.ts";
 import type { Logger } from "@tickstock/common/log.ts";
+import type { ActivityTracker } from "@tickstock/common/system-metrics.ts";
 import { dayNumber, isValidIsoDate, type CalendarOptions } from "@tickstock/common/trading-calendar.ts";
 import {
   ImportService,
@@ -29,6 +30,8 @@ export interface ImportServiceDeps {
   progressIntervalMs?: number;
   /** Bytes of series per ListBars response (default LIST_BARS_RESPONSE_BYTES). */
   listBarsResponseBytes?: number;
+  /** Where the running import is recorded (system_metrics' active_run). */
+  activity?: ActivityTracker;
 }
 
 const PROVIDERS = ["synthetic", "massive", "csv"];

@@ -9,6 +9,10 @@
 // - 401/403: ProviderError "auth" at once, with Massive's own words (`error ?? message`).
 // - 404: ProviderError "not_found"; any other 4xx: "bad_response". Neither is retried.
 // After maxRetries retries: "rate_limited" (last answer 429) or "unavailable".
+// Every attempt is counted in tickstock_provider_requests_total (and each 429 in
+// tickstock_provider_rate_limited_total) by endpoint: the free plan's 5 requests a minute make
+// the request rate the thing to watch.
+import { providerRateLimited, providerRequests } from "@tickstock/common/metrics.ts";
 import { ProviderError, type ProviderEvents } from "./types.ts";
 
 export interface MassiveHttpConfig {
@@ -48,7 +52,7 @@ export function createMassiveHttp(cfg: MassiveHttpConfig, events: ProviderEvents
   const redact = (text: string) => (cfg.apiKey ? text.replaceAll(cfg.apiKey, "***") : text);
   const backoff = (attempt: number) => Math.floor(random() * Math.min(retryMaxMs, retryBaseMs * 2 ** (attempt - 1)));
 
-  async function attemptOnce(url: string, attempt: number, signal?: AbortSignal): Promise<{ body: unknown } | Failure> {
+  async function attemptOnce(url: string, endpoint: string, attempt: number, signal?: AbortSignal): Promise<{ body: unknown } | Failure> {
     const timeout = AbortSignal.timeout(cfg.timeoutMs);
     const combined = signal ? AbortSignal.any([signal, timeout]) : timeout;
     try {
@@ -56,6 +60,8 @@ export function createMassiveHttp(cfg: MassiveHttpConfig, events: ProviderEvents
         headers: { Authorization: `Bearer ${cfg.apiKey}`, Accept: "application/json" },
         signal: combined,
       });
+      providerRequests.labels("massive", endpoint, String(res.status)).inc();
+      if (res.status === 429) providerRateLimited.labels("massive", endpoint).inc();
       const text = await res.text();
       if (res.ok) return { body: parseJson(text, url) };
       const message = redact(errorMessage(text, res));
@@ -73,6 +79,7 @@ export function createMassiveHttp(cfg: MassiveHttpConfig, events: ProviderEvents
       if (err instanceof ProviderError) throw err;
       if (signal?.aborted) throw signal.reason;
       const timedOut = timeout.aborted;
+      providerRequests.labels("massive", endpoint, timedOut ? "timeout" : "network").inc();
       const message = timedOut ? `no answer within ${cfg.timeoutMs} ms` : redact(describeNetworkError(err));
       return { status: timedOut ? "timeout" : "network", delayMs: backoff(attempt), message };
     }
@@ -81,9 +88,10 @@ export function createMassiveHttp(cfg: MassiveHttpConfig, events: ProviderEvents
   return {
     async getJson(pathAndQuery, signal) {
       const url = base + pathAndQuery;
+      const endpoint = endpointOf(pathAndQuery);
       for (let attempt = 1; ; attempt++) {
         signal?.throwIfAborted();
-        const outcome = await attemptOnce(url, attempt, signal);
+        const outcome = await attemptOnce(url, endpoint, attempt, signal);
         if ("body" in outcome) return outcome.body;
         if (attempt > cfg.maxRetries) {
           const kind = outcome.status === 429 ? "rate_limited" : "unavailable";
@@ -105,6 +113,15 @@ export function createMassiveHttp(cfg: MassiveHttpConfig, events: ProviderEvents
       return next.pathname + next.search;
     },
   };
+}
+
+/** A request's endpoint as a bounded metric label: never the ticker or date in its path. */
+export function endpointOf(pathAndQuery: string): "grouped_daily" | "tickers" | "ticker_details" | "other" {
+  const path = pathAndQuery.split("?", 1)[0]!;
+  if (path.startsWith("/v2/aggs/grouped/")) return "grouped_daily";
+  if (path === "/v3/reference/tickers") return "tickers";
+  if (path.startsWith("/v3/reference/tickers/")) return "ticker_details";
+  return "other";
 }
 
 function parseJson(text: string, url: string): unknown {

@@ -4,7 +4,8 @@ import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { createProvider, type MassiveProviderConfig } from "./index.ts";
-import { createMassiveHttp, parseRetryAfter } from "./massive-http.ts";
+import { providerRateLimited, providerRequests } from "@tickstock/common/metrics.ts";
+import { createMassiveHttp, endpointOf, parseRetryAfter } from "./massive-http.ts";
 import { sectorOfSic } from "./sic-sectors.ts";
 import { ProviderError, type ProviderEvents } from "./types.ts";
 
@@ -343,6 +344,47 @@ describe("massive provider: rate limits, retries and errors", () => {
   it("re-bases next_url on the configured base URL and drops any apiKey in it", () => {
     const http = createMassiveHttp({ apiKey: KEY, baseUrl: `${baseUrl}/`, maxRetries: 0, timeoutMs: 1000 });
     expect(http.rebase("https://api.massive.com/v3/reference/tickers?cursor=abc&apiKey=zzz")).toBe("/v3/reference/tickers?cursor=abc");
+  });
+});
+
+// ---- metrics ----
+
+/** The current value of a counter's series (0 when it has none yet). */
+async function counted(metric: typeof providerRequests | typeof providerRateLimited, labels: Record<string, string>): Promise<number> {
+  const { values } = await metric.get();
+  return values.find((v) => Object.entries(labels).every(([k, x]) => (v.labels as Record<string, unknown>)[k] === x))?.value ?? 0;
+}
+
+describe("massive provider: metrics", () => {
+  it("counts every attempt by endpoint and status, and each 429", async () => {
+    const grouped = (status: string) => counted(providerRequests, { provider: "massive", endpoint: "grouped_daily", status });
+    const before = { ok: await grouped("200"), limited: await grouped("429"), down: await grouped("503"), rl: await counted(providerRateLimited, { endpoint: "grouped_daily" }) };
+    script(GROUPED, ERROR_429(), { status: 503, body: "" });
+    await massive().dailyBars("2025-01-24");
+    expect([await grouped("200"), await grouped("429"), await grouped("503")]).toEqual([before.ok + 1, before.limited + 1, before.down + 1]);
+    expect(await counted(providerRateLimited, { endpoint: "grouped_daily" })).toBe(before.rl + 1);
+  });
+
+  it("labels the tickers list and ticker details as endpoints, never by ticker, and counts timeouts", async () => {
+    const tickers = await counted(providerRequests, { endpoint: "tickers", status: "200" });
+    const details404 = await counted(providerRequests, { endpoint: "ticker_details", status: "404" });
+    await massive({ detailsLimit: 10 }).listSymbols("2025-01-24");
+    expect(await counted(providerRequests, { endpoint: "tickers", status: "200" })).toBe(tickers + 2);
+    expect(await counted(providerRequests, { endpoint: "ticker_details", status: "404" })).toBeGreaterThan(details404);
+    const timeouts = await counted(providerRequests, { endpoint: "grouped_daily", status: "timeout" });
+    script(GROUPED, { status: 200, hang: true });
+    await providerError(massive({ maxRetries: 0, timeoutMs: 100 }).dailyBars("2025-01-24"));
+    expect(await counted(providerRequests, { endpoint: "grouped_daily", status: "timeout" })).toBe(timeouts + 1);
+  });
+
+  it.each([
+    ["/v2/aggs/grouped/locale/us/market/stocks/2025-01-24?adjusted=true", "grouped_daily"],
+    ["/v3/reference/tickers?market=stocks&active=true&limit=1000", "tickers"],
+    ["/v3/reference/tickers?cursor=abc", "tickers"],
+    ["/v3/reference/tickers/BRK.B", "ticker_details"],
+    ["/v1/open-close/AAPL/2025-01-24", "other"],
+  ])("maps %s to the endpoint %s", (path, endpoint) => {
+    expect(endpointOf(path)).toBe(endpoint);
   });
 });
 
