@@ -106,4 +106,5 @@ export const protoDocs: Readonly<Record<string, string>> = {
   "tickstock.import.v1.SymbolBars.day": "Days since 1970-01-01 (UTC calendar date of the session).",
   "tickstock.import.v1.DescribeBarsRequest.on_or_before": "Look at dates on or before this date, YYYY-MM-DD (empty: all).",
   "tickstock.import.v1.DescribeBarsResponse.latest_date": "Latest date with bars (YYYY-MM-DD), empty when the table is empty.",
+  "tickstock.import.v1.DescribeBarsResponse.bars_version": "Changes whenever a stored bar changes (every statement writing the bars bumps it, in its\ntransaction): two equal versions mean the same bars.",
 };

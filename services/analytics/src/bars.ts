@@ -5,7 +5,7 @@ import type { Client } from "@connectrpc/connect";
 import type { ImportService } from "@tickstock/gen/tickstock/import/v1/import_pb.js";
 import type { BarSeries } from "./compute.ts";
 
-export type ImportClient = Pick<Client<typeof ImportService>, "listBars" | "listSymbols">;
+export type ImportClient = Pick<Client<typeof ImportService>, "listBars" | "listSymbols" | "describeBars">;
 
 /** ListBars' largest batch. */
 const MAX_BATCH = 5000;
@@ -36,6 +36,11 @@ export async function readSymbolHistory(client: ImportClient, symbol: string, to
     }
   }
   return bars;
+}
+
+/** The version of the stored bars (changes with every write of them). */
+export async function currentBarsVersion(client: ImportClient, signal: AbortSignal): Promise<bigint> {
+  return (await client.describeBars({}, { signal })).barsVersion;
 }
 
 /** Whether the import service knows the symbol (listed, inactive or delisted). */

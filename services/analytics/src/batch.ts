@@ -43,6 +43,11 @@ export type PhaseKind = "indicators" | "patterns";
 
 export interface BatchTask {
   kind: PhaseKind;
+  /**
+   * indicators only: also detect the run date's patterns (from the indicators already computed,
+   * nearly free), for the patterns phase of the same date to reuse (pattern-cache.ts).
+   */
+  alsoPatterns?: boolean;
   /** The run date as days since 1970-01-01: only a symbol with a bar on it is computed. */
   runDay: number;
   patternConfig: PatternConfig;
@@ -75,7 +80,7 @@ export interface BatchResult {
    * where an indicator is not defined (or the symbol was skipped). Empty for patterns.
    */
   values: Float64Array;
-  /** patterns: the run date's detections. Empty for indicators. */
+  /** patterns (or indicators with alsoPatterns): the run date's detections. */
   detections: BatchDetection[];
 }
 
@@ -171,6 +176,7 @@ export function computeBatch(task: BatchTask): BatchResult {
     const indicators = compute(bars, block);
     if (kind === "indicators") {
       for (let j = 0; j < width; j++) values[k * width + j] = indicators[INDICATOR_NAMES[j]][last];
+      if (task.alsoPatterns) for (const d of detectPatterns(bars, indicators, last, task.patternConfig)) result.detections.push({ index: k, ...d });
     } else {
       for (const d of detectPatterns(bars, indicators, last, task.patternConfig)) result.detections.push({ index: k, ...d });
     }

@@ -11,6 +11,7 @@ import { createActivityTracker } from "@tickstock/common/system-metrics.ts";
 import { ImportService } from "@tickstock/gen/tickstock/import/v1/import_pb.js";
 import { loadAnalyticsConfig, patternConfigOf } from "./config.ts";
 import { claimOwnership } from "./ownership.ts";
+import { PatternCache } from "./pattern-cache.ts";
 import { createServer } from "./server.ts";
 import { createWorkerPool } from "./worker-pool.ts";
 
@@ -31,6 +32,7 @@ const server = createServer({
   publisher,
   log,
   owner: ownership.owner,
+  patternCache: new PatternCache(),
   importClient: createServiceClient(ImportService, cfg.IMPORT_ADDR),
   workers,
   patternConfig: patternConfigOf(cfg),

@@ -12,12 +12,13 @@ import { failedPrecondition } from "@tickstock/common/errors.ts";
 import type { EventPublisher } from "@tickstock/common/events.ts";
 import type { Logger } from "@tickstock/common/log.ts";
 import { nextBatchSize, type PhaseKind } from "./batch.ts";
-import { symbolsOnDate, type ImportClient } from "./bars.ts";
+import { currentBarsVersion, symbolsOnDate, type ImportClient } from "./bars.ts";
 import type { PatternConfig } from "./compute.ts";
 import { createPhaseEvents, type PhaseCounts } from "./phase-events.ts";
 import { successRate, type PhaseProgressView } from "./progress.ts";
 import { writeBatch, type BatchOutput } from "./phase-output.ts";
 import * as store from "./store.ts";
+import type { CachedBatch, PatternCache } from "./pattern-cache.ts";
 import type { WorkerPool } from "./worker-pool.ts";
 
 export interface PhaseDeps {
@@ -39,6 +40,8 @@ export interface PhaseDeps {
   progressIntervalMs?: number;
   /** Skipped symbols reported one by one on tickstock:errors (default 25); then one summary. */
   maxSkipWarnings?: number;
+  /** Patterns kept from an indicators phase for the patterns phase of its date (pattern-cache.ts). */
+  patternCache?: PatternCache;
 }
 
 /** A validated phase request. */
@@ -86,18 +89,23 @@ async function* runPhase(deps: PhaseDeps, kind: PhaseKind, req: PhaseRequest, si
   const universe = req.symbols.length > 0 ? req.symbols : await symbolsOnDate(deps.importClient, req.runDate, signal);
   if (universe.length === 0) throw failedPrecondition(`no bars on ${req.runDate}: import that date first`, { run_date: req.runDate });
   const total = universe.length;
+  // Read before any bar: a write of the bars after this point changes it (pattern-cache.ts).
+  const barsVersion = deps.patternCache ? await currentBarsVersion(deps.importClient, signal) : null;
+  const recorder = kind === "indicators" && barsVersion !== null ? deps.patternCache!.record(req.runDate, barsVersion, deps.patternConfig) : null;
+  const cached = kind === "patterns" && barsVersion !== null ? deps.patternCache!.lookup(req.runDate, barsVersion, deps.patternConfig, universe) : null;
   const phaseRunId = randomUUID();
   await store.startPhaseRun(deps.pool, { phaseRunId, runId: req.runId, phase: kind, runDate: req.runDate, universe: req.universe, totalSymbols: total, owner: deps.owner ?? null });
   const events = createPhaseEvents(deps.publisher, kind, req, total, deps);
   events.started();
-  log.info({ total_symbols: total }, "phase started");
+  log.info({ total_symbols: total, from_indicators_phase: cached !== null }, "phase started");
 
   const tally = { completed: 0, successfulSymbols: 0, skippedSymbols: 0, results: 0 };
   // A caller that goes away closes this generator at a yield: only `finally` runs then.
   let end: Pick<store.PhaseRunEnd, "status" | "error"> = { status: "cancelled", error: "cancelled by the caller" };
   try {
-    for await (const batch of computedBatches(deps, kind, req.runDate, universe, signal)) {
+    for await (const batch of computedBatches(deps, { kind, alsoPatterns: recorder !== null, cached }, req.runDate, universe, signal)) {
       if (signal.aborted) throw new ConnectError(`${kind} phase cancelled`, Code.Canceled);
+      recorder?.add(batch.symbols, batch.result);
       const written = await withTransaction(deps.pool, (client) => writeBatch(client, req, batch));
       written.publish(deps.publisher); // after the commit
       for (const s of batch.result.skipped) events.skipped(batch.symbols[s.index], s);
@@ -109,6 +117,7 @@ async function* runPhase(deps: PhaseDeps, kind: PhaseKind, req: PhaseRequest, si
       if (progress) yield { case: "progress", value: progress };
     }
     if (req.symbols.length === 0) await store.deleteRowsOutside(deps.pool, kind, req.runDate, universe);
+    recorder?.commit();
     const last = events.progress(tally.completed, elapsed(), true); // at least one, and 100%
     if (last) yield { case: "progress", value: last };
 
@@ -139,7 +148,14 @@ async function* runPhase(deps: PhaseDeps, kind: PhaseKind, req: PhaseRequest, si
  * capacity (+1) batches are under way ahead of the one being written, so reading, computing and
  * writing overlap. Ending early (cancel, failure) stops the reads still under way.
  */
-async function* computedBatches(deps: PhaseDeps, kind: PhaseKind, runDate: string, universe: readonly string[], signal: AbortSignal): AsyncGenerator<BatchOutput> {
+async function* computedBatches(
+  deps: PhaseDeps,
+  how: { kind: PhaseKind; alsoPatterns: boolean; cached: CachedBatch | null },
+  runDate: string,
+  universe: readonly string[],
+  signal: AbortSignal,
+): AsyncGenerator<BatchOutput> {
+  const { kind, alsoPatterns, cached } = how;
   const local = new AbortController();
   const onAbort = () => local.abort(signal.reason);
   signal.addEventListener("abort", onAbort, { once: true });
@@ -151,7 +167,8 @@ async function* computedBatches(deps: PhaseDeps, kind: PhaseKind, runDate: strin
   const startNext = () => {
     const symbols = universe.slice(next, next + nextBatchSize(sizing, seen));
     next += symbols.length;
-    const p = deps.workers.run({ kind, runDate, symbols, patternConfig: deps.patternConfig }, local.signal).then((result) => {
+    const computed = cached ? Promise.resolve(cached(symbols)) : deps.workers.run({ kind, alsoPatterns, runDate, symbols, patternConfig: deps.patternConfig }, local.signal);
+    const p = computed.then((result) => {
       seen.symbols += symbols.length;
       seen.bars += result.bars;
       return { symbols, result };

@@ -11,6 +11,8 @@ import type { PatternConfig } from "./compute.ts";
 
 export interface PhaseTask {
   kind: PhaseKind;
+  /** indicators: also detect the run date's patterns (BatchTask.alsoPatterns). */
+  alsoPatterns?: boolean;
   /** YYYY-MM-DD: bars up to it are read; only a symbol with a bar on it is computed. */
   runDate: string;
   /** At most 5000 (one ListBars batch). */

@@ -15,7 +15,7 @@ const running = new Map<number, AbortController>();
 
 async function run(id: number, task: PhaseTask, signal: AbortSignal): Promise<void> {
   const batch = await readPackedSeries(client, task.symbols, task.runDate, signal);
-  const result = computeBatch({ kind: task.kind, runDay: dayNumber(task.runDate), patternConfig: task.patternConfig, batch });
+  const result = computeBatch({ kind: task.kind, alsoPatterns: task.alsoPatterns, runDay: dayNumber(task.runDate), patternConfig: task.patternConfig, batch });
   port!.postMessage({ id, result }, [result.values.buffer as ArrayBuffer]);
 }
 

@@ -39,9 +39,9 @@ export interface AnalyticsHarness extends ServiceHarness {
 export async function startAnalytics(
   db: TestDatabase,
   importAddress: string,
-  opts: Partial<Pick<AnalyticsServiceDeps, "batchSymbols" | "progressIntervalMs" | "maxSkipWarnings" | "patternConfig" | "maxRangeDays" | "activity">> = {},
+  opts: Partial<Pick<AnalyticsServiceDeps, "batchSymbols" | "progressIntervalMs" | "maxSkipWarnings" | "patternConfig" | "maxRangeDays" | "activity" | "patternCache">> & { workers?: WorkerPool } = {},
 ): Promise<AnalyticsHarness> {
-  const workers = createWorkerPool(2, { importAddress });
+  const workers = opts.workers ?? createWorkerPool(2, { importAddress });
   const svc = await startService(db, "analytics", (deps) =>
     createServer({
       ...deps,
@@ -53,6 +53,7 @@ export async function startAnalytics(
       maxSkipWarnings: opts.maxSkipWarnings ?? 25,
       maxRangeDays: opts.maxRangeDays ?? 3660,
       activity: opts.activity,
+      patternCache: opts.patternCache,
     }),
   );
   return {

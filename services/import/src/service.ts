@@ -144,6 +144,7 @@ export function createImportService(deps: ImportServiceDeps): ImportServiceImpl 
         symbolsOnLatestDate: c.symbols_on_latest_date,
         totalBars: c.total_bars,
         totalSymbols: c.total_symbols,
+        barsVersion: BigInt(c.bars_version),
       };
     },
   };

@@ -225,6 +225,8 @@ export interface BarCoverage {
   symbols_on_latest_date: number;
   total_bars: number;
   total_symbols: number;
+  /** bigint as text. */
+  bars_version: string;
 }
 
 export async function describeBars(db: Queryable, onOrBefore: string | null): Promise<BarCoverage> {
@@ -232,7 +234,8 @@ export async function describeBars(db: Queryable, onOrBefore: string | null): Pr
     `SELECT to_char(max(date), 'YYYY-MM-DD') AS latest_date, to_char(min(date), 'YYYY-MM-DD') AS earliest_date,
             coalesce((array_agg(symbols ORDER BY date DESC))[1], 0)::int AS symbols_on_latest_date,
             coalesce(sum(symbols), 0)::float8 AS total_bars,
-            (SELECT count(*) FROM public.symbols)::int AS total_symbols
+            (SELECT count(*) FROM public.symbols)::int AS total_symbols,
+            (SELECT version FROM import.bars_version)::text AS bars_version
        FROM import.bar_dates WHERE symbols > 0 AND ($1::date IS NULL OR date <= $1::date)`,
     [onOrBefore],
   );
