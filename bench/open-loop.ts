@@ -10,6 +10,7 @@
  * `node --import tsx bench/open-loop.ts '<json OpenLoopOptions>'` prints an OpenLoopResult as JSON.
  */
 import * as net from "node:net";
+import { monitorEventLoopDelay } from "node:perf_hooks";
 
 export interface OpenLoopOptions {
   url: string;
@@ -35,6 +36,11 @@ export interface OpenLoopResult {
   timeouts: number;
   /** Requests that found every connection busy when due and waited for one. */
   queued: number;
+  /**
+   * The generator's own event-loop delay, p99 in ms: a request's send (and the reading of its
+   * answer) waits that long in the generator, and that wait counts in the latency above.
+   */
+  generatorLoopDelayP99Ms: number;
 }
 
 interface Conn {
@@ -60,7 +66,8 @@ export async function runOpenLoop(opts: OpenLoopOptions): Promise<OpenLoopResult
 
   const total = Math.floor(opts.rate * opts.durationSeconds);
   const latencies = new Float64Array(total);
-  const result: OpenLoopResult = { sent: 0, completed: 0, throughput: 0, latencyMs: { p50: 0, p90: 0, p99: 0, max: 0 }, non2xx: 0, errors: 0, timeouts: 0, queued: 0 };
+  const result: OpenLoopResult = { sent: 0, completed: 0, throughput: 0, latencyMs: { p50: 0, p90: 0, p99: 0, max: 0 }, non2xx: 0, errors: 0, timeouts: 0, queued: 0, generatorLoopDelayP99Ms: 0 };
+  const loopDelay = monitorEventLoopDelay({ resolution: 1 });
   const idle: Conn[] = [];
   let idleHead = 0; // a FIFO: every connection takes its turn
   const waiting: number[] = []; // due times of requests that found no idle connection
@@ -132,6 +139,7 @@ export async function runOpenLoop(opts: OpenLoopOptions): Promise<OpenLoopResult
   }
 
   const started = performance.now();
+  loopDelay.enable();
   let scheduled = 0;
   await new Promise<void>((resolve) => {
     const tick = () => {
@@ -164,6 +172,8 @@ export async function runOpenLoop(opts: OpenLoopOptions): Promise<OpenLoopResult
   const deadline = performance.now() + timeoutMs;
   while ((inFlight > 0 || waiting.length > 0) && performance.now() < deadline) await new Promise((r) => setTimeout(r, 10));
   result.timeouts = inFlight + waiting.length;
+  loopDelay.disable();
+  result.generatorLoopDelayP99Ms = loopDelay.percentile(99) / 1e6;
   const elapsed = (performance.now() - started) / 1000;
   for (const c of conns) c.socket.destroy();
 
