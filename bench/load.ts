@@ -36,9 +36,9 @@ export async function benchLoad(ctx: BenchContext, figures: Figures): Promise<vo
   await maintenance.end();
 
   // The gateway's added latency: the same read straight over gRPC and through REST, interleaved
-  // (one of each in turn, so background work weighs on both alike), on a quiet machine: before
-  // the polls below and the trigger burst that starts cache-sync jobs. `Cache-Control: no-cache`: each REST read goes through to the
-  // coordinator, as the direct call does.
+  // (one of each in turn, so background work weighs on both alike), on a quiet machine: before the
+  // polls below and the trigger burst that starts cache-sync jobs. `Cache-Control: no-cache`: each
+  // REST read goes through to the coordinator, as the direct call does.
   const direct = createServiceClient(CoordinatorService, coordinator.address);
   const fresh = { ...headers, "cache-control": "no-cache" };
   const samples = { grpc: [] as number[], rest: [] as number[], cached: [] as number[] };
