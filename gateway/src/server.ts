@@ -50,10 +50,9 @@ class HttpError extends Error {
   }
 }
 
+/** A JSON answer. */
 function send(res: Res, status: number, body: unknown, headers: Record<string, string> = {}): void {
-  const data = JSON.stringify(body);
-  (res as http.ServerResponse).writeHead(status, { "content-type": "application/json", "content-length": String(Buffer.byteLength(data)), ...headers });
-  res.end(data);
+  sendBytes(res, status, Buffer.from(JSON.stringify(body)), headers);
 }
 
 /** A read asking for an answer fresh from the service (`Cache-Control: no-cache`, RFC 9111 §5.2.1.4). */
@@ -62,8 +61,9 @@ function wantsFresh(req: Req): boolean {
   return typeof cc === "string" && /(^|,)\s*(no-cache|no-store|max-age=0)\s*(,|$)/i.test(cc);
 }
 
-function sendBytes(res: Res, status: number, body: Buffer): void {
-  (res as http.ServerResponse).writeHead(status, { "content-type": "application/json", "content-length": String(body.length) });
+/** An answer already serialized: JSON unless `headers` name another content-type. */
+function sendBytes(res: Res, status: number, body: Buffer, headers: Record<string, string> = {}): void {
+  (res as http.ServerResponse).writeHead(status, { "content-type": "application/json", "content-length": String(body.length), ...headers });
   res.end(body);
 }
 
@@ -316,9 +316,7 @@ export function createGateway(deps: GatewayDeps) {
       fromBinary(method.input, body);
     } catch (err) {
       const reason = err instanceof Error ? err.message : String(err);
-      const data = JSON.stringify({ code: "invalid_argument", message: `request body is not a ${method.input.typeName} message: ${reason}`.slice(0, 300) });
-      (res as http.ServerResponse).writeHead(400, { "content-type": "application/json", "content-length": String(Buffer.byteLength(data)) });
-      res.end(data);
+      send(res, 400, { code: "invalid_argument", message: `request body is not a ${method.input.typeName} message: ${reason}`.slice(0, 300) });
       return false;
     }
     // The stream is consumed: the Connect handler reads the same bytes from here.
@@ -355,9 +353,7 @@ export function createGateway(deps: GatewayDeps) {
       }
       if (url.pathname === "/metrics") {
         if (req.method !== "GET" && req.method !== "HEAD") return send(res, 405, errorBody("method_not_allowed", "use GET"), { allow: "GET" });
-        const text = await registry.metrics();
-        (res as http.ServerResponse).writeHead(200, { "content-type": registry.contentType, "content-length": String(Buffer.byteLength(text)) });
-        return void res.end(text);
+        return sendBytes(res, 200, Buffer.from(await registry.metrics()), { "content-type": registry.contentType });
       }
       if (url.pathname === "/api" || url.pathname.startsWith("/api/")) {
         const match = matchRoute(routes, req.method ?? "GET", url.pathname);
