@@ -5,16 +5,12 @@ import type autocannon from "autocannon";
 import { createServiceClient } from "@tickstock/common/clients.ts";
 import { CoordinatorService } from "@tickstock/gen/tickstock/coordinator/v1/coordinator_pb.js";
 import { ROOT, type Figures } from "./lib.ts";
-import type { OpenLoopResult } from "./open-loop.ts";
+import { percentile, type OpenLoopResult } from "./open-loop.ts";
 import type { BenchContext } from "./main.ts";
 
 const KEY = "tickstock-cache-sync-2025";
 /** Polls per second offered in the open-loop run: the 3,000 req/s target with a margin. */
 const OFFERED_RATE = 3300;
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-}
 
 /**
  * Load through the gateway: AppV2's status polls at 1,000 connections (a fixed rate, then the

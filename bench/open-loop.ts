@@ -50,7 +50,8 @@ interface Conn {
   buffer: Buffer;
 }
 
-function percentile(sorted: Float64Array, p: number): number {
+/** The p-th percentile of ascending values (the nearest rank below). */
+export function percentile(sorted: ArrayLike<number>, p: number): number {
   if (sorted.length === 0) return 0;
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }

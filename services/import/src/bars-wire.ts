@@ -54,11 +54,11 @@ export class BinaryCopyBarsParser {
       // Complete the split row (or header) with the start of this chunk and parse it, then go on
       // in the chunk itself: only the split bytes are copied, never the whole chunk.
       const restLength = this.rest.length;
-      const head = concat(this.rest, chunk.subarray(0, HEADER_BYTES + MAX_ROW_BYTES));
+      const head = Buffer.concat([this.rest, chunk.subarray(0, HEADER_BYTES + MAX_ROW_BYTES)]);
       const at = this.parse(head, 0, restLength, out);
       if (this.ended) return out;
       if (at < restLength) {
-        this.rest = concat(this.rest, chunk); // the chunk was too short to complete it
+        this.rest = Buffer.concat([this.rest, chunk]); // the chunk was too short to complete it
         return out;
       }
       from = at - restLength;
@@ -142,13 +142,6 @@ export async function* symbolBarsFromBinaryCopy(chunks: AsyncIterable<Uint8Array
   const parser = new BinaryCopyBarsParser();
   for await (const chunk of chunks) yield* parser.push(chunk);
   yield* parser.end();
-}
-
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a);
-  out.set(b, a.length);
-  return out;
 }
 
 function sameBytes(a: Uint8Array, b: Uint8Array, start: number, length: number): boolean {
