@@ -15,7 +15,8 @@ const ts = (d: Date | null) => (d ? timestampFromDate(d) : undefined);
 const opt = <T>(v: T | null) => (v === null ? undefined : v);
 const seconds = (v: number | null) => (v === null ? undefined : Math.round(v * 1000) / 1000);
 
-export function jobView(job: JobRow): MessageInitShape<typeof GetJobResponseSchema> {
+/** What a job's full view and its history line both say. */
+function jobBasics(job: JobRow) {
   return {
     jobId: job.job_id,
     mode: job.mode,
@@ -25,6 +26,12 @@ export function jobView(job: JobRow): MessageInitShape<typeof GetJobResponseSche
     endTime: ts(job.end_time),
     durationSeconds: seconds(job.duration_seconds),
     triggeredBy: job.triggered_by,
+  };
+}
+
+export function jobView(job: JobRow): MessageInitShape<typeof GetJobResponseSchema> {
+  return {
+    ...jobBasics(job),
     errorDetails: opt(job.error_details),
     progress: job.status === "running" ? progressView(job) : undefined,
     totalChanges: opt(job.total_changes),
@@ -40,14 +47,7 @@ function progressView(job: JobRow) {
 
 export function jobSummary(job: JobRow): MessageInitShape<typeof JobSummarySchema> {
   return {
-    jobId: job.job_id,
-    mode: job.mode,
-    status: job.status,
-    createdAt: ts(job.created_at),
-    startTime: ts(job.start_time),
-    endTime: ts(job.end_time),
-    durationSeconds: seconds(job.duration_seconds),
-    triggeredBy: job.triggered_by,
+    ...jobBasics(job),
     hasErrors: job.status === "failed" || job.status === "error" || job.error_details !== null,
   };
 }
