@@ -71,7 +71,9 @@ function errorBody(code: string, message: string, details?: Record<string, strin
   return { success: false, error: details ? { code, message, details } : { code, message } };
 }
 
-const utf8 = new TextDecoder("utf-8", { fatal: true });
+// ignoreBOM keeps a leading U+FEFF in the text, so it is refused below: RFC 8259 §8.1 forbids
+// sending one, and the default decoder would drop it silently.
+const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
 /**
  * Reads the body up to `maxBytes` (refused up front when Content-Length says
@@ -144,6 +146,7 @@ async function readJsonBody(req: Req, maxBytes: number): Promise<Record<string, 
   } catch {
     throw invalidArgument("body", "request body is not valid UTF-8");
   }
+  if (text.charCodeAt(0) === 0xfeff) throw invalidArgument("body", "request body starts with a byte order mark (not allowed in JSON, RFC 8259 §8.1)");
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);

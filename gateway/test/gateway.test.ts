@@ -124,6 +124,9 @@ describe("gateway", () => {
     const wrongType = await trigger(JSON.stringify({ force: "yes" }));
     expect(wrongType.status).toBe(400);
     expect((await errorOf(wrongType)).error.details).toEqual({ field: "force" });
+    const bom = await trigger("\uFEFF{}"); // regression: the decoder used to drop the BOM and queue a job
+    expect(bom.status).toBe(400);
+    expect((await errorOf(bom)).error).toMatchObject({ code: "invalid_argument", details: { field: "body" } });
     const array = await trigger("[1,2]");
     expect(array.status).toBe(400);
     const badUtf8 = await fetch(`${base}/api/processing/cache-sync/trigger`, withKey({ method: "POST", body: Buffer.from([0x7b, 0x22, 0xff, 0xfe, 0x22, 0x7d]), headers: { "content-type": "application/json" } }));

@@ -181,7 +181,7 @@ function rawWithBody(method: string, path: string, body: Uint8Array, type: strin
 
 function isJsonObject(bytes: Uint8Array): boolean {
   try {
-    const v = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(bytes)) as unknown;
+    const v = JSON.parse(new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(bytes)) as unknown;
     return v !== null && typeof v === "object" && !Array.isArray(v);
   } catch {
     return false;
