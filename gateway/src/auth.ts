@@ -1,4 +1,4 @@
-import { createHash, timingSafeEqual } from "node:crypto";
+import { hash, timingSafeEqual } from "node:crypto";
 
 /**
  * X-API-Key check. Keys are compared as SHA-256 digests with timingSafeEqual
@@ -6,10 +6,10 @@ import { createHash, timingSafeEqual } from "node:crypto";
  * nor its matching prefix shows in the timing. A key is never logged.
  */
 export function createKeyChecker(keys: readonly string[]): (presented: string | undefined) => boolean {
-  const digests = keys.map((k) => createHash("sha256").update(k).digest());
+  const digests = keys.map((k) => hash("sha256", k, "buffer"));
   return (presented) => {
     if (typeof presented !== "string" || presented.length === 0 || presented.length > 512) return false;
-    const d = createHash("sha256").update(presented).digest();
+    const d = hash("sha256", presented, "buffer");
     let ok = false;
     for (const key of digests) ok = timingSafeEqual(d, key) || ok;
     return ok;
@@ -21,7 +21,7 @@ export function createKeyChecker(keys: readonly string[]): (presented: string | 
  * SHA-256 digest, so no key is ever held or logged in clear.
  */
 export function keyDigest(key: string): string {
-  return createHash("sha256").update(key).digest("hex");
+  return hash("sha256", key, "hex");
 }
 
 /** The development key AppV2 ships with: accepted in development, refused in production. */

@@ -1,4 +1,4 @@
-import { fromJson, ScalarType, type DescMessage, type JsonValue, type Message } from "@bufbuild/protobuf";
+import { create, fromJson, ScalarType, type DescMessage, type JsonValue, type Message } from "@bufbuild/protobuf";
 import { invalidArgument } from "@tickstock/common/errors.ts";
 
 /** REST JSON (shared with the CLI's --json output). */
@@ -27,6 +27,7 @@ export function decodeRequest(
   pathParams: Record<string, string>,
   query: URLSearchParams,
 ): Message {
+  if (query.size === 0 && Object.keys(body).length === 0 && Object.keys(pathParams).length === 0) return create(schema); // what fromJson of {} gives
   const json: Record<string, JsonValue> = { ...body };
   for (const [name, raw] of Object.entries(pathParams)) {
     let value: string;

@@ -104,7 +104,14 @@ function discardBody(req: Req): void {
   req.resume();
 }
 
+/** HTTP/1.x: a request without Content-Length or Transfer-Encoding has no body (RFC 9112 §6.3). */
+function hasNoBody(req: Req): boolean {
+  const length = req.headers["content-length"];
+  return req.httpVersionMajor === 1 && req.headers["transfer-encoding"] === undefined && (length === undefined || length === "0");
+}
+
 function readBody(req: Req, maxBytes: number): Promise<Buffer[]> {
+  if (hasNoBody(req)) return Promise.resolve([]); // nothing to wait for
   const declared = Number(req.headers["content-length"] ?? NaN);
   if (declared > maxBytes) {
     discardBody(req);
