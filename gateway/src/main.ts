@@ -1,7 +1,7 @@
 import pg from "pg";
 import type { DescService } from "@bufbuild/protobuf";
 import type { Client } from "@connectrpc/connect";
-import { createServiceClient } from "@tickstock/common/clients.ts";
+import { createGrpcClient } from "@tickstock/common/grpc-client.ts";
 import { loadOrExit } from "@tickstock/common/config.ts";
 import { createRedis } from "@tickstock/common/events.ts";
 import { createLogger } from "@tickstock/common/log.ts";
@@ -25,12 +25,13 @@ const redis = createRedis(cfg.REDIS_URL, log, "tickstock-gateway");
 
 const addresses = { coordinator: cfg.COORDINATOR_ADDR, import: cfg.IMPORT_ADDR, cache_sync: cfg.CACHE_SYNC_ADDR, analytics: cfg.ANALYTICS_ADDR };
 const services: Record<keyof typeof addresses, DescService> = { coordinator: CoordinatorService, import: ImportService, cache_sync: CacheSyncService, analytics: AnalyticsService };
-const upstreams = Object.entries(services).map(([name, service]) => ({
-  service,
-  client: createServiceClient(service, addresses[name as keyof typeof addresses]) as Client<DescService>,
-}));
+// Upstream calls over grpc-js: on the path of every REST request, where its per-call cost is
+// about half of connect-node's (grpc-client.ts).
+const upstreamClients = Object.entries(services).map(([name, service]) => ({ service, client: createGrpcClient(service, addresses[name as keyof typeof addresses]) }));
+const upstreams = upstreamClients.map(({ service, client }) => ({ service, client: client as unknown as Client<DescService> }));
+const healthClients = Object.entries(addresses).map(([name, addr]) => [name, createGrpcClient(Health, addr)] as const);
 const healthProbes = {
-  ...Object.fromEntries(Object.entries(addresses).map(([name, addr]) => [name, grpcHealthProbe(createServiceClient(Health, addr), cfg.HEALTH_TIMEOUT_MS)])),
+  ...Object.fromEntries(healthClients.map(([name, client]) => [name, grpcHealthProbe(client, cfg.HEALTH_TIMEOUT_MS)])),
   postgres: promiseProbe(() => pool.query("SELECT 1"), cfg.HEALTH_TIMEOUT_MS),
   redis: promiseProbe(() => redis.ping(), cfg.HEALTH_TIMEOUT_MS),
 };
@@ -50,6 +51,7 @@ log.info({ port, keys: cfg.API_KEYS.length }, "gateway listening (HTTP/1.1 and h
 
 onShutdown(log, async () => {
   await gateway.close();
+  for (const { client } of [...upstreamClients, ...healthClients.map(([, client]) => ({ client }))]) client.close();
   redis.disconnect();
   await pool.end();
 });

@@ -5,7 +5,7 @@ import { inject } from "vitest";
 import pg from "pg";
 import { create, toBinary, type DescService } from "@bufbuild/protobuf";
 import type { Client } from "@connectrpc/connect";
-import { createServiceClient } from "@tickstock/common/clients.ts";
+import { createGrpcClient } from "@tickstock/common/grpc-client.ts";
 import { createLogger } from "@tickstock/common/log.ts";
 import { Health } from "@tickstock/gen/grpc/health/v1/health_pb.js";
 import { AnalyticsService } from "@tickstock/gen/tickstock/analytics/v1/analytics_pb.js";
@@ -47,9 +47,9 @@ beforeAll(async () => {
   gateway = createGateway({
     log: createLogger({ service: "gateway", level: "silent" }),
     apiKeys: [KEY, "second-key-abcdefghijkl"],
-    upstreams: Object.entries(services).map(([n, service]) => ({ service, client: createServiceClient(service, addresses[n]!) as Client<DescService> })),
+    upstreams: Object.entries(services).map(([n, service]) => ({ service, client: createGrpcClient(service, addresses[n]!) as Client<DescService> })),
     healthProbes: {
-      ...Object.fromEntries(Object.entries(addresses).map(([n, a]) => [n, grpcHealthProbe(createServiceClient(Health, a), 500)])),
+      ...Object.fromEntries(Object.entries(addresses).map(([n, a]) => [n, grpcHealthProbe(createGrpcClient(Health, a), 500)])),
       postgres: promiseProbe(() => pool.query("SELECT 1"), 500),
       redis: promiseProbe(() => redis.ping(), 500),
     },
@@ -145,6 +145,7 @@ describe("gateway", () => {
     const body = await errorOf(res);
     expect(body.success).toBe(false);
     expect(body.error.code).toBe("unavailable");
+    expect(body.error.message).toBe("upstream unavailable"); // not grpc-js's text, which names the address and the socket error
     expect(JSON.stringify(body)).not.toMatch(/at .*\.ts:\d+/);
   });
 

@@ -4,7 +4,7 @@ import * as http2 from "node:http2";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DescService } from "@bufbuild/protobuf";
 import type { Client } from "@connectrpc/connect";
-import { createServiceClient } from "@tickstock/common/clients.ts";
+import { createGrpcClient } from "@tickstock/common/grpc-client.ts";
 import { createLogger } from "@tickstock/common/log.ts";
 import { initMetrics } from "@tickstock/common/metrics.ts";
 import { AnalyticsService } from "@tickstock/gen/tickstock/analytics/v1/analytics_pb.js";
@@ -28,7 +28,7 @@ beforeAll(async () => {
   gateway = createGateway({
     log: createLogger({ service: "gateway", level: "silent" }),
     apiKeys: [KEY],
-    upstreams: services.map((service) => ({ service, client: createServiceClient(service, down) as Client<DescService> })),
+    upstreams: services.map((service) => ({ service, client: createGrpcClient(service, down) as Client<DescService> })),
     healthProbes: { postgres: promiseProbe(() => Promise.resolve(), 500) },
     upstreamTimeoutMs: 2_000,
     maxBodyBytes: 1024 * 1024,

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { DescService } from "@bufbuild/protobuf";
 import { Code, ConnectError, type Client, type ConnectRouter } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
-import { createServiceClient } from "@tickstock/common/clients.ts";
+import { createGrpcClient } from "@tickstock/common/grpc-client.ts";
 import { invalidArgument } from "@tickstock/common/errors.ts";
 import { createLogger } from "@tickstock/common/log.ts";
 import { CacheSyncService } from "@tickstock/gen/tickstock/cachesync/v1/cache_sync_pb.js";
@@ -57,7 +57,7 @@ beforeAll(async () => {
   gateway = createGateway({
     log: createLogger({ service: "gateway", level: "trace", destination: { write: (line: string) => void logLines.push(line) } }),
     apiKeys: [KEY_A, KEY_B],
-    upstreams: services.map((service) => ({ service, client: createServiceClient(service, address) as Client<DescService> })),
+    upstreams: services.map((service) => ({ service, client: createGrpcClient(service, address) as Client<DescService> })),
     healthProbes: { coordinator: async () => "serving" },
     upstreamTimeoutMs: 2_000,
     maxBodyBytes: 64 * 1024,

@@ -3,7 +3,7 @@
 // one fresh test database and the test Redis.
 import type { DescService } from "@bufbuild/protobuf";
 import type { Client, Interceptor } from "@connectrpc/connect";
-import { createServiceClient } from "@tickstock/common/clients.ts";
+import { createGrpcClient } from "@tickstock/common/grpc-client.ts";
 import { createLogger } from "@tickstock/common/log.ts";
 import { CacheSyncService } from "@tickstock/gen/tickstock/cachesync/v1/cache_sync_pb.js";
 import { ImportService } from "@tickstock/gen/tickstock/import/v1/import_pb.js";
@@ -27,8 +27,8 @@ export interface CacheSyncStack {
 export interface CacheSyncStackOptions {
   /** On the cache-sync service's client of the import service. */
   interceptors?: Interceptor[];
-  /** On the gateway's clients of the services (they see every upstream call). */
-  gatewayInterceptors?: Interceptor[];
+  /** Told the name of every call the gateway makes to a service. */
+  onUpstreamCall?: (method: string) => void;
   /** The gateway's READ_CACHE_MS (default 0: off). */
   readCacheMs?: number;
 }
@@ -42,10 +42,23 @@ export async function startCacheSyncStack(opts: CacheSyncStackOptions = {}): Pro
     { service: CacheSyncService, address: cacheSync.address },
     { service: ImportService, address: importSvc.address },
   ];
+  // The gateway's own upstream client (as gateway/src/main.ts makes it), each call told to onUpstreamCall.
+  const clients = upstreams.map((u) => ({ service: u.service, grpc: createGrpcClient(u.service, u.address) }));
   const gateway = createGateway({
     log: createLogger({ service: "gateway", level: "silent" }),
     apiKeys: [API_KEY],
-    upstreams: upstreams.map((u) => ({ service: u.service, client: createServiceClient(u.service, u.address, { interceptors: opts.gatewayInterceptors }) as Client<DescService> })),
+    upstreams: clients.map(({ service, grpc }) => ({
+      service,
+      client: Object.fromEntries(
+        service.methods.map((m) => [
+          m.localName,
+          (req: unknown, options: unknown) => {
+            opts.onUpstreamCall?.(m.name);
+            return (grpc as unknown as Record<string, (req: unknown, options: unknown) => unknown>)[m.localName]!(req, options);
+          },
+        ]),
+      ) as unknown as Client<DescService>,
+    })),
     healthProbes: {},
     upstreamTimeoutMs: 10_000,
     maxBodyBytes: 1024 * 1024,
@@ -60,6 +73,7 @@ export async function startCacheSyncStack(opts: CacheSyncStackOptions = {}): Pro
     base: `http://127.0.0.1:${port}`,
     async stop() {
       await gateway.close(500);
+      for (const { grpc } of clients) grpc.close();
       await cacheSync.stop();
       await importSvc.stop();
       await db.drop();

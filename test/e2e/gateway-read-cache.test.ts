@@ -2,21 +2,16 @@
 // burst of identical status polls is one upstream call, a write through the gateway or
 // `Cache-Control: no-cache` reads fresh, an answer lives READ_CACHE_MS, errors are never kept.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Interceptor } from "@connectrpc/connect";
 import { API_KEY, startCacheSyncStack, type CacheSyncStack } from "./cache-sync-stack.ts";
 
 const TTL_MS = 400;
 let stack: CacheSyncStack;
 const upstreamCalls: string[] = [];
-const count: Interceptor = (next) => (req) => {
-  upstreamCalls.push(req.method.name);
-  return next(req);
-};
 const calls = (method: string) => upstreamCalls.filter((m) => m === method).length;
 const headers = { "x-api-key": API_KEY, "content-type": "application/json" };
 
 beforeAll(async () => {
-  stack = await startCacheSyncStack({ gatewayInterceptors: [count], readCacheMs: TTL_MS });
+  stack = await startCacheSyncStack({ onUpstreamCall: (method) => upstreamCalls.push(method), readCacheMs: TTL_MS });
 }, 60_000);
 
 afterAll(async () => {

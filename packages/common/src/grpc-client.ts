@@ -1,0 +1,138 @@
+import * as grpc from "@grpc/grpc-js";
+import { create, fromBinary, toBinary, type DescMethod, type DescService } from "@bufbuild/protobuf";
+import { Code, ConnectError, type CallOptions, type Client } from "@connectrpc/connect";
+import { StatusSchema } from "@tickstock/gen/google/rpc/status_pb.js";
+
+/**
+ * A typed client of a service over @grpc/grpc-js, with the shape of a Connect `Client<S>`.
+ *
+ * The gateway calls the services with it: that call is on the path of every REST request, and
+ * connect-node's client costs more per call (it creates two errors with stack traces per
+ * successful call and races async iterables); against the coordinator's GetStatus, grpc-js was
+ * 0.2 ms faster sequentially and 0.5 ms interleaved with other calls.
+ */
+
+export interface GrpcClientOptions {
+  /** Reconnect backoff ceiling: a restarted upstream is reached again within about this long. */
+  maxReconnectBackoffMs?: number;
+  /** The largest message sent or received (grpc-js's default receive limit is 4 MiB). */
+  maxMessageBytes?: number;
+}
+
+/**
+ * Unary methods answer a promise, server-streaming ones an async iterable; `timeoutMs` becomes
+ * the call's deadline and `signal` cancels it (the server sees CANCELLED); failures are
+ * ConnectError with the code, message and google.rpc details the server sent. Client- and
+ * bidi-streaming methods are not supported (the gateway forwards neither).
+ */
+export function createGrpcClient<S extends DescService>(service: S, address: string, opts: GrpcClientOptions = {}): Client<S> & { close(): void } {
+  const target = address.replace(/^https?:\/\//, "");
+  const channel = new grpc.Client(target, grpc.credentials.createInsecure(), {
+    "grpc.keepalive_time_ms": 30_000,
+    "grpc.keepalive_timeout_ms": 10_000,
+    "grpc.client_idle_timeout_ms": 60_000,
+    "grpc.initial_reconnect_backoff_ms": 100,
+    "grpc.max_reconnect_backoff_ms": opts.maxReconnectBackoffMs ?? 1_000,
+    "grpc.dns_min_time_between_resolutions_ms": 1_000,
+    "grpc.max_receive_message_length": opts.maxMessageBytes ?? 64 * 1024 * 1024,
+    "grpc.max_send_message_length": opts.maxMessageBytes ?? 64 * 1024 * 1024,
+  });
+  const client: Record<string, unknown> = { close: () => channel.close() };
+  for (const method of service.methods as readonly DescMethod[]) {
+    const path = `/${service.typeName}/${method.name}`;
+    const serialize = (m: unknown) => Buffer.from(toBinary(method.input, create(method.input, m as never)));
+    const deserialize = (b: Buffer) => fromBinary(method.output, b);
+    if (method.methodKind === "unary") {
+      client[method.localName] = (input: unknown, options: CallOptions = {}) =>
+        new Promise((resolve, reject) => {
+          if (options.signal?.aborted) return reject(new ConnectError("the operation was aborted", Code.Canceled));
+          const call = channel.makeUnaryRequest(path, serialize, deserialize, input, outgoing(options), callOptions(options), (err, value) => {
+            options.signal?.removeEventListener("abort", cancel);
+            if (err) reject(fromServiceError(err));
+            else resolve(value);
+          });
+          const cancel = () => call.cancel();
+          options.signal?.addEventListener("abort", cancel, { once: true });
+        });
+    } else if (method.methodKind === "server_streaming") {
+      client[method.localName] = (input: unknown, options: CallOptions = {}) => serverStream(channel, path, serialize, deserialize, input, options);
+    } else {
+      client[method.localName] = () => Promise.reject(new ConnectError(`${method.methodKind} calls are not supported by this client`, Code.Unimplemented));
+    }
+  }
+  return client as Client<S> & { close(): void };
+}
+
+function callOptions(options: CallOptions): grpc.CallOptions {
+  return options.timeoutMs !== undefined && options.timeoutMs > 0 ? { deadline: Date.now() + options.timeoutMs } : {};
+}
+
+function outgoing(options: CallOptions): grpc.Metadata {
+  const md = new grpc.Metadata();
+  if (options.headers) new Headers(options.headers).forEach((value, key) => md.set(key, value));
+  return md;
+}
+
+async function* serverStream(
+  channel: grpc.Client,
+  path: string,
+  serialize: (m: unknown) => Buffer,
+  deserialize: (b: Buffer) => unknown,
+  input: unknown,
+  options: CallOptions,
+): AsyncGenerator<unknown> {
+  if (options.signal?.aborted) throw new ConnectError("the operation was aborted", Code.Canceled);
+  const call = channel.makeServerStreamRequest(path, serialize, deserialize, input, outgoing(options), callOptions(options));
+  const cancel = () => call.cancel();
+  options.signal?.addEventListener("abort", cancel, { once: true });
+  try {
+    for await (const message of call) yield message;
+  } catch (err) {
+    throw fromServiceError(err);
+  } finally {
+    options.signal?.removeEventListener("abort", cancel);
+    call.cancel(); // a consumer that stopped early: the server sees CANCELLED, not a leak
+  }
+}
+
+/** A grpc-js failure as the ConnectError a Connect client would have given (the codes are gRPC's). */
+export function fromServiceError(err: unknown): ConnectError {
+  if (err instanceof ConnectError) return err;
+  const se = err as Partial<grpc.ServiceError>;
+  if (typeof se.code !== "number" || !(se.metadata instanceof grpc.Metadata)) return ConnectError.from(err);
+  const metadata = new Headers();
+  let details: { type: string; value: Uint8Array }[] = [];
+  for (const [key, value] of Object.entries(se.metadata.getMap())) {
+    if (key === "grpc-status-details-bin" && Buffer.isBuffer(value)) {
+      try {
+        details = fromBinary(StatusSchema, value).details.map((any) => ({ type: any.typeUrl.slice(any.typeUrl.lastIndexOf("/") + 1), value: any.value }));
+      } catch {
+        // undecodable details: the code and message still stand
+      }
+    } else if (typeof value === "string") {
+      metadata.set(key, value);
+    }
+  }
+  const raw = se.details ?? se.message ?? "";
+  const ce = new ConnectError(details.length > 0 ? raw : plainMessage(se.code, raw), se.code as number as Code, metadata);
+  ce.details.push(...details);
+  ce.isWireError = true; // as Connect marks errors read from the wire: their metadata is not relayed
+  return ce;
+}
+
+/** grpc-js's own texts for a failed connection, which name addresses and socket errors. */
+const TRANSPORT_TEXT = /No connection established|Connection dropped|Channel closed|Call dropped|Failed to connect|Last error|remote_addr|RST_STREAM|GOAWAY|\bE[A-Z]{3,}\b|\d+\.\d+\.\d+\.\d+:\d+/;
+
+/**
+ * Failures grpc-js raises on this side (no connection, the deadline, a cancellation) carry
+ * addresses and timings in their text ("No connection established. Last error: connect
+ * ECONNREFUSED 10.0.3.7:50051"; "Deadline exceeded after 5.001s,LB pick: 0s,remote_addr=…");
+ * callers get a plain message instead. A service's own message (e.g. "database unavailable")
+ * is kept.
+ */
+function plainMessage(code: number, raw: string): string {
+  if (code === grpc.status.DEADLINE_EXCEEDED && raw.startsWith("Deadline exceeded")) return "deadline exceeded";
+  if (code === grpc.status.CANCELLED && raw.startsWith("Cancelled on client")) return "cancelled";
+  if (code === grpc.status.UNAVAILABLE && TRANSPORT_TEXT.test(raw)) return "upstream unavailable";
+  return raw;
+}
