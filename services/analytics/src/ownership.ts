@@ -25,19 +25,34 @@ export interface Ownership {
  */
 export async function claimOwnership(pool: pg.Pool, log: Logger, opts: { recoverEveryMs?: number } = {}): Promise<Ownership> {
   const owner = randomUUID();
-  let holder: pg.PoolClient | null = null;
+  let holder: { client: pg.PoolClient; release(err?: Error): void } | null = null;
   let closed = false;
 
   const lock = async (): Promise<void> => {
     const client = await pool.connect();
-    client.on("error", (err) => {
-      log.warn({ err: err.message }, "lost the connection holding the analytics owner lock; taking it again");
+    // Released once: a terminated session reports more than one error (the server's FATAL, then
+    // the closed socket), and close() may have released it already.
+    let released = false;
+    const release = (err?: Error) => {
+      if (released) return;
+      released = true;
+      client.off("error", onError);
       client.release(err);
-      if (holder === client) holder = null;
+    };
+    const onError = (err: Error) => {
+      log.warn({ err: err.message }, "lost the connection holding the analytics owner lock; taking it again");
+      release(err);
+      if (holder?.client === client) holder = null;
       if (!closed) relock();
-    });
-    await client.query("SELECT pg_advisory_lock($1, hashtext($2))", [OWNER_LOCK_SPACE, owner]);
-    holder = client;
+    };
+    client.on("error", onError);
+    try {
+      await client.query("SELECT pg_advisory_lock($1, hashtext($2))", [OWNER_LOCK_SPACE, owner]);
+    } catch (err) {
+      release(err as Error);
+      throw err;
+    }
+    holder = { client, release };
   };
   const relock = (delayMs = 500) => {
     setTimeout(() => {
@@ -63,11 +78,11 @@ export async function claimOwnership(pool: pg.Pool, log: Logger, opts: { recover
       closed = true;
       clearInterval(timer);
       await recovering;
-      const client = holder;
+      const held = holder;
       holder = null;
-      if (!client) return;
-      await client.query("SELECT pg_advisory_unlock($1, hashtext($2))", [OWNER_LOCK_SPACE, owner]).catch(() => undefined);
-      client.release();
+      if (!held) return;
+      await held.client.query("SELECT pg_advisory_unlock($1, hashtext($2))", [OWNER_LOCK_SPACE, owner]).catch(() => undefined);
+      held.release();
     },
   };
 }
