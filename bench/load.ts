@@ -1,12 +1,10 @@
 import { execFile } from "node:child_process";
-import http from "node:http";
 import { promisify } from "node:util";
 import pg from "pg";
 import type autocannon from "autocannon";
-import { createGrpcClient } from "@tickstock/common/grpc-client.ts";
-import { CoordinatorService } from "@tickstock/gen/tickstock/coordinator/v1/coordinator_pb.js";
 import { ROOT, type Figures } from "./lib.ts";
-import { percentile, type OpenLoopResult } from "./open-loop.ts";
+import type { AddedLatencyOptions, AddedLatencyResult } from "./added-latency.ts";
+import type { OpenLoopResult } from "./open-loop.ts";
 import type { BenchContext } from "./main.ts";
 
 const KEY = "tickstock-cache-sync-2025";
@@ -32,50 +30,23 @@ export async function benchLoad(ctx: BenchContext, figures: Figures): Promise<vo
   await maintenance.query("VACUUM ANALYZE");
   await maintenance.end();
 
-  // The gateway's added latency: the same read straight over gRPC and through REST, interleaved
-  // (one of each in turn, so background work weighs on both alike), on a quiet machine: before the
-  // polls below and the trigger burst that starts cache-sync jobs. `Cache-Control: no-cache`: each
-  // REST read goes through to the coordinator, as the direct call does. Each side with a lean
-  // client, so that the difference is the gateway's: the direct call with the client the gateway
-  // itself calls upstream with (grpc-js), the REST call with node:http over one keep-alive
-  // connection (undici's fetch would add about 0.3 ms of its own per call on the client side).
-  const direct = createGrpcClient(CoordinatorService, coordinator.address);
-  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
-  const get = (extra: Record<string, string>) =>
-    new Promise<void>((resolve, reject) => {
-      const req = http.get(`${base}/api/processing/status`, { agent, headers: { "x-api-key": KEY, ...extra } }, (res) => {
-        if (res.statusCode !== 200) reject(new Error(`GET /api/processing/status: HTTP ${res.statusCode}`));
-        res.on("data", () => undefined).on("end", () => resolve()).on("error", reject);
-      });
-      req.on("error", reject);
-    });
-  const samples = { grpc: [] as number[], rest: [] as number[], cached: [] as number[] };
-  const timeOne = async (into: number[], fn: () => Promise<unknown>) => {
-    const t0 = performance.now();
-    await fn();
-    into.push(performance.now() - t0);
+  const run = async (script: string, options: object) => {
+    const { stdout } = await promisify(execFile)(process.execPath, ["--import", "tsx", script, JSON.stringify(options)], { cwd: ROOT, maxBuffer: 64 * 1024 * 1024 });
+    return JSON.parse(stdout) as unknown;
   };
-  for (let i = 0; i < 2200; i++) {
-    await timeOne(samples.grpc, () => direct.getStatus({}));
-    await timeOne(samples.rest, () => get({ "cache-control": "no-cache" }));
-    await timeOne(samples.cached, () => get({}));
-  }
-  direct.close();
-  agent.destroy();
-  const p50 = (xs: number[]) => percentile(xs.slice(200).sort((a, b) => a - b), 50); // the first 200: warm-up
-  figures.add("load: GET status p50, direct gRPC to the coordinator (grpc-js)", p50(samples.grpc), "ms");
-  figures.add("load: GET status p50, REST through the gateway to the coordinator (node:http, no-cache)", p50(samples.rest), "ms");
-  figures.add("load: latency the gateway adds, p50", p50(samples.rest) - p50(samples.grpc), "ms", "< 1");
-  figures.add("load: GET status p50, REST answered from the gateway's read cache", p50(samples.cached), "ms");
+
+  // The gateway's added latency (bench/added-latency.ts), on a quiet machine: before the polls
+  // below and the trigger burst that starts cache-sync jobs.
+  const added = (await run("bench/added-latency.ts", { coordinator: coordinator.address, gateway: base, apiKey: KEY, rounds: 2200, warmUp: 200 } satisfies AddedLatencyOptions)) as AddedLatencyResult;
+  figures.add("load: GET status p50, direct gRPC to the coordinator (grpc-js)", added.directGrpcP50, "ms");
+  figures.add("load: GET status p50, REST through the gateway to the coordinator (node:http, no-cache)", added.restNoCacheP50, "ms");
+  figures.add("load: latency the gateway adds, p50", added.addedP50, "ms", "< 1");
+  figures.add("load: GET status p50, REST answered from the gateway's read cache", added.restCachedP50, "ms");
 
   const requests: { method: "GET"; path: string }[] = [
     { method: "GET", path: "/api/processing/status" },
     { method: "GET", path: `/api/processing/cache-sync/status/${jobId}` },
   ];
-  const run = async (script: string, options: object) => {
-    const { stdout } = await promisify(execFile)(process.execPath, ["--import", "tsx", script, JSON.stringify(options)], { cwd: ROOT, maxBuffer: 64 * 1024 * 1024 });
-    return JSON.parse(stdout) as unknown;
-  };
 
   // AppV2's polls arrive at their own pace (every 2 s per open page), not when the previous answer
   // came back: an open loop at a fixed rate over 1,000 connections (bench/open-loop.ts), after a
@@ -94,11 +65,12 @@ export async function benchLoad(ctx: BenchContext, figures: Figures): Promise<vo
   // Capacity: a closed loop (each connection sends its next poll when the answer arrives), so the
   // latency is mostly the queue of 1,000 connections (p50 about 1,000 / throughput).
   const options: autocannon.Options = { url: base, connections: 1000, duration: 15, headers, requests };
-  const r = (await run("bench/load-client.ts", options)) as autocannon.Result;
+  const r = (await run("bench/load-client.ts", options)) as autocannon.Result & { errorCodes: Record<string, number> };
   figures.add("load: capacity, closed loop at 1,000 connections", Math.round(r.requests.average), "req/s", ">= 3000");
   figures.add("load: capacity run latency p50 (queueing)", r.latency.p50, "ms");
   figures.add("load: capacity run latency p99 (queueing)", r.latency.p99, "ms");
-  figures.add("load: capacity run errors", r.errors + r.timeouts + r.non2xx, "errors", "= 0");
+  const kinds = [...Object.entries(r.errorCodes).map(([code, n]) => `${code} ${n}`), ...(r.non2xx > 0 ? [`non-2xx ${r.non2xx}`] : [])];
+  figures.add(`load: capacity run errors${kinds.length > 0 ? ` (${kinds.join(", ")})` : ""}`, r.errors + r.timeouts + r.non2xx, "errors", "= 0");
 
   // 200 concurrent triggers: one running job, at most one pending per mode.
   const admin = new pg.Client({ connectionString: ctx.adminUrl });
