@@ -2,18 +2,22 @@ import * as grpc from "@grpc/grpc-js";
 import { create, fromBinary, toBinary, type DescMethod, type DescService } from "@bufbuild/protobuf";
 import { Code, ConnectError, type CallOptions, type Client } from "@connectrpc/connect";
 import { StatusSchema } from "@tickstock/gen/google/rpc/status_pb.js";
+import { createUnaryChannel } from "./grpc-unary.ts";
 
 /**
- * A typed client of a service over @grpc/grpc-js, with the shape of a Connect `Client<S>`.
+ * A typed client of a service, with the shape of a Connect `Client<S>`: unary calls over
+ * node:http2 itself (grpc-unary.ts), server streams over @grpc/grpc-js.
  *
- * The gateway calls the services with it: that call is on the path of every REST request, and
- * connect-node's client costs more per call (it creates two errors with stack traces per
- * successful call and races async iterables); against the coordinator's GetStatus, grpc-js was
- * 0.2 ms faster sequentially and 0.5 ms interleaved with other calls.
+ * The gateway calls the services with it: that call is on the path of every uncached REST
+ * request, and both client libraries cost more per unary call (connect-node creates two errors
+ * with stack traces per successful call and races async iterables; grpc-js runs every call through
+ * its filter and retry stack). Against the coordinator's GetStatus, grpc-js was 0.2 ms faster than
+ * connect-node sequentially and 0.5 ms interleaved with other calls; node:http2 cut the gateway's
+ * CPU per proxied request further.
  */
 
 export interface GrpcClientOptions {
-  /** Reconnect backoff ceiling: a restarted upstream is reached again within about this long. */
+  /** Streams: reconnect backoff ceiling (a restarted upstream is reached again within about this long). Unary calls reconnect at once. */
   maxReconnectBackoffMs?: number;
   /** The largest message sent or received (grpc-js's default receive limit is 4 MiB). */
   maxMessageBytes?: number;
@@ -37,23 +41,30 @@ export function createGrpcClient<S extends DescService>(service: S, address: str
     "grpc.max_receive_message_length": opts.maxMessageBytes ?? 64 * 1024 * 1024,
     "grpc.max_send_message_length": opts.maxMessageBytes ?? 64 * 1024 * 1024,
   });
-  const client: Record<string, unknown> = { close: () => channel.close() };
+  const unary = createUnaryChannel(target, { maxMessageBytes: opts.maxMessageBytes ?? 64 * 1024 * 1024 });
+  const client: Record<string, unknown> = {
+    close: () => {
+      channel.close();
+      unary.close();
+    },
+  };
   for (const method of service.methods as readonly DescMethod[]) {
     const path = `/${service.typeName}/${method.name}`;
     const serialize = (m: unknown) => Buffer.from(toBinary(method.input, create(method.input, m as never)));
     const deserialize = (b: Buffer) => fromBinary(method.output, b);
     if (method.methodKind === "unary") {
-      client[method.localName] = (input: unknown, options: CallOptions = {}) =>
-        new Promise((resolve, reject) => {
-          if (options.signal?.aborted) return reject(new ConnectError("the operation was aborted", Code.Canceled));
-          const call = channel.makeUnaryRequest(path, serialize, deserialize, input, outgoing(options), callOptions(options), (err, value) => {
-            options.signal?.removeEventListener("abort", cancel);
-            if (err) reject(fromServiceError(err));
-            else resolve(value);
-          });
-          const cancel = () => call.cancel();
-          options.signal?.addEventListener("abort", cancel, { once: true });
+      client[method.localName] = async (input: unknown, options: CallOptions = {}) => {
+        const answer = await unary.call(path, toBinary(method.input, create(method.input, input as never)), {
+          timeoutMs: options.timeoutMs,
+          signal: options.signal,
+          headers: options.headers ? Object.fromEntries(new Headers(options.headers)) : undefined,
         });
+        try {
+          return fromBinary(method.output, answer);
+        } catch (err) {
+          throw new ConnectError(`upstream answer is not a ${method.output.typeName}: ${(err as Error).message}`, Code.Internal);
+        }
+      };
     } else if (method.methodKind === "server_streaming") {
       client[method.localName] = (input: unknown, options: CallOptions = {}) => serverStream(channel, path, serialize, deserialize, input, options);
     } else {

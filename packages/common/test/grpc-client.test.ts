@@ -2,6 +2,8 @@
 // services build theirs: what a caller sees must be what a Connect client would have given it —
 // messages, codes, messages of errors, google.rpc details — and deadlines, cancellation, early
 // ends of streams and a restarted server must behave.
+import http2 from "node:http2";
+import type { AddressInfo } from "node:net";
 import { Writable } from "node:stream";
 import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError, type HandlerContext } from "@connectrpc/connect";
@@ -40,6 +42,8 @@ function startServer(port: number): Promise<GrpcServer> {
             case "cancel-me":
               await sleep(2_000);
               break;
+            case "big":
+              return create(DescribeBarsResponseSchema, { latestDate: "x".repeat(10_000) });
           }
           return create(DescribeBarsResponseSchema, { latestDate: "2026-11-24", totalBars: 2_520_000, barsVersion: 42n, totalSymbols: req.onOrBefore.length });
         },
@@ -132,6 +136,47 @@ describe("unary calls", () => {
       expect(err.rawMessage).toBe("upstream unavailable");
     } finally {
       nowhere.close();
+    }
+  });
+
+  it("fail Unavailable when the server dies during the call", async () => {
+    const p = await freePort();
+    const doomed = await startServer(p);
+    const c2 = createGrpcClient(ImportService, `127.0.0.1:${p}`);
+    try {
+      const call = c2.describeBars({ onOrBefore: "slow" }, { timeoutMs: 5_000 });
+      await sleep(200);
+      doomed.server.forceShutdown();
+      const err = await failure(call);
+      expect(err.code).toBe(Code.Unavailable);
+      expect(err.rawMessage).toBe("upstream unavailable");
+    } finally {
+      c2.close();
+    }
+  });
+
+  it("refuse an answer over the message size limit with ResourceExhausted", async () => {
+    const small = createGrpcClient(ImportService, `127.0.0.1:${port}`, { maxMessageBytes: 1_000 });
+    try {
+      expect((await small.describeBars({})).latestDate).toBe("2026-11-24");
+      expect((await failure(small.describeBars({ onOrBefore: "big" }))).code).toBe(Code.ResourceExhausted);
+    } finally {
+      small.close();
+    }
+  });
+
+  it("map an HTTP status from something that is not a gRPC server to a code", async () => {
+    const h2 = http2.createServer((_req, res) => {
+      res.writeHead(_req.url?.endsWith("DescribeBars") ? 503 : 404);
+      res.end("no");
+    });
+    await new Promise<void>((r) => h2.listen(0, "127.0.0.1", r));
+    const other = createGrpcClient(ImportService, `127.0.0.1:${(h2.address() as AddressInfo).port}`);
+    try {
+      expect((await failure(other.describeBars({}))).code).toBe(Code.Unavailable);
+    } finally {
+      other.close();
+      await new Promise((r) => h2.close(r));
     }
   });
 
