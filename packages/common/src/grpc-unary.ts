@@ -87,6 +87,14 @@ function statusError(fields: http2.IncomingHttpHeaders): ConnectError | null {
 export function createUnaryChannel(target: string, opts: { maxMessageBytes: number; idleTimeoutMs?: number }): UnaryChannel {
   const [host, portText] = splitTarget(target);
   let session: http2.ClientHttp2Session | null = null;
+  // A call in flight keeps the process alive, as any pending I/O does; an idle session does not.
+  let inFlight = 0;
+  const hold = () => {
+    if (inFlight++ === 0) session?.ref();
+  };
+  const letGo = () => {
+    if (--inFlight === 0) session?.unref();
+  };
 
   const connect = (): http2.ClientHttp2Session => {
     if (session && !session.closed && !session.destroyed) return session;
@@ -102,7 +110,7 @@ export function createUnaryChannel(target: string, opts: { maxMessageBytes: numb
       if (session === s) session = null; // new calls on a new session; the running ones finish
     });
     s.setTimeout(opts.idleTimeoutMs ?? 60_000, () => s.close());
-    s.unref(); // the session never keeps the process alive (a call's deadline timer does)
+    if (inFlight === 0) s.unref();
     session = s;
     return s;
   };
@@ -113,9 +121,11 @@ export function createUnaryChannel(target: string, opts: { maxMessageBytes: numb
         if (options.signal?.aborted) return reject(new ConnectError("cancelled", Code.Canceled));
         let settled = false;
         let timer: NodeJS.Timeout | undefined;
+        hold();
         const finish = (err: ConnectError | null, value?: Uint8Array) => {
           if (settled) return;
           settled = true;
+          letGo();
           clearTimeout(timer);
           options.signal?.removeEventListener("abort", onAbort);
           if (err) reject(err);

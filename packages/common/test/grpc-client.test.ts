@@ -2,9 +2,12 @@
 // services build theirs: what a caller sees must be what a Connect client would have given it —
 // messages, codes, messages of errors, google.rpc details — and deadlines, cancellation, early
 // ends of streams and a restarted server must behave.
+import { execFile } from "node:child_process";
 import http2 from "node:http2";
 import type { AddressInfo } from "node:net";
 import { Writable } from "node:stream";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
 import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError, type HandlerContext } from "@connectrpc/connect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -178,6 +181,12 @@ describe("unary calls", () => {
       other.close();
       await new Promise((r) => h2.close(r));
     }
+  });
+
+  it("keep a process that waits for nothing else alive until the answer comes (regression)", async () => {
+    // The session was unref'd: a CLI-like process exited mid-call ("unsettled top-level await").
+    const { stdout } = await promisify(execFile)(process.execPath, ["--import", "tsx", fileURLToPath(new URL("fixtures/unary-call.ts", import.meta.url)), `127.0.0.1:${port}`, "slow"], { timeout: 20_000 });
+    expect(stdout).toBe("2026-11-24");
   });
 
   it("reach a restarted server again within about a second", async () => {
