@@ -23,10 +23,14 @@ export function benchDates(days: number): { from: string; to: string; next: stri
 
 async function runImport(address: string, fromDate: string, toDate: string) {
   const client = createServiceClient(ImportService, address, { defaultTimeoutMs: 600_000 });
+  // Read to the end of the stream: a caller that leaves at the result cancels the call, and the
+  // import's lock is released a moment later, after the next import may have asked for it.
+  let result;
   for await (const msg of client.runImport({ fromDate, toDate, provider: "synthetic" })) {
-    if (msg.event.case === "result") return msg.event.value;
+    if (msg.event.case === "result") result = msg.event.value;
   }
-  throw new Error("import ended without a result");
+  if (!result) throw new Error("import ended without a result");
+  return result;
 }
 
 /** Plain COPY of the same rows, date-major as the provider delivers them, into an empty table shaped like ohlcv_daily. */
