@@ -1,8 +1,7 @@
 import * as grpc from "@grpc/grpc-js";
 import { create, fromBinary, toBinary, type DescMethod, type DescService } from "@bufbuild/protobuf";
 import { Code, ConnectError, type CallOptions, type Client } from "@connectrpc/connect";
-import { StatusSchema } from "@tickstock/gen/google/rpc/status_pb.js";
-import { createUnaryChannel } from "./grpc-unary.ts";
+import { createUnaryChannel, detailsOfStatus } from "./grpc-unary.ts";
 
 /**
  * A typed client of a service, with the shape of a Connect `Client<S>`: unary calls over
@@ -50,11 +49,14 @@ export function createGrpcClient<S extends DescService>(service: S, address: str
   };
   for (const method of service.methods as readonly DescMethod[]) {
     const path = `/${service.typeName}/${method.name}`;
-    const serialize = (m: unknown) => Buffer.from(toBinary(method.input, create(method.input, m as never)));
+    const serialize = (m: unknown) => {
+      const bytes = toBinary(method.input, create(method.input, m as never));
+      return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength); // a view, not a copy (grpc-js wants a Buffer)
+    };
     const deserialize = (b: Buffer) => fromBinary(method.output, b);
     if (method.methodKind === "unary") {
       client[method.localName] = async (input: unknown, options: CallOptions = {}) => {
-        const answer = await unary.call(path, toBinary(method.input, create(method.input, input as never)), {
+        const answer = await unary.call(path, serialize(input), {
           timeoutMs: options.timeoutMs,
           signal: options.signal,
           headers: options.headers ? Object.fromEntries(new Headers(options.headers)) : undefined,
@@ -107,7 +109,7 @@ async function* serverStream(
 }
 
 /** A grpc-js failure as the ConnectError a Connect client would have given (the codes are gRPC's). */
-export function fromServiceError(err: unknown): ConnectError {
+function fromServiceError(err: unknown): ConnectError {
   if (err instanceof ConnectError) return err;
   const se = err as Partial<grpc.ServiceError>;
   if (typeof se.code !== "number" || !(se.metadata instanceof grpc.Metadata)) return ConnectError.from(err);
@@ -115,11 +117,7 @@ export function fromServiceError(err: unknown): ConnectError {
   let details: { type: string; value: Uint8Array }[] = [];
   for (const [key, value] of Object.entries(se.metadata.getMap())) {
     if (key === "grpc-status-details-bin" && Buffer.isBuffer(value)) {
-      try {
-        details = fromBinary(StatusSchema, value).details.map((any) => ({ type: any.typeUrl.slice(any.typeUrl.lastIndexOf("/") + 1), value: any.value }));
-      } catch {
-        // undecodable details: the code and message still stand
-      }
+      details = detailsOfStatus(value);
     } else if (typeof value === "string") {
       metadata.set(key, value);
     }

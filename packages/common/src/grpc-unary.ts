@@ -71,17 +71,22 @@ function statusError(fields: http2.IncomingHttpHeaders): ConnectError | null {
   }
   const err = new ConnectError(message, Number.isInteger(code) && code > 0 && code <= 16 ? (code as Code) : Code.Unknown);
   const bin = fields["grpc-status-details-bin"];
-  if (typeof bin === "string") {
-    try {
-      for (const any of fromBinary(StatusSchema, Buffer.from(bin, "base64")).details) {
-        err.details.push({ type: any.typeUrl.slice(any.typeUrl.lastIndexOf("/") + 1), value: any.value });
-      }
-    } catch {
-      // undecodable details: the code and message still stand
-    }
-  }
+  if (typeof bin === "string") err.details.push(...detailsOfStatus(Buffer.from(bin, "base64")));
   err.isWireError = true;
   return err;
+}
+
+/**
+ * The details of a `grpc-status-details-bin` (a google.rpc.Status), as Connect keeps details read
+ * from the wire (`findDetails` decodes them). Undecodable bytes give none: the code and message
+ * still stand.
+ */
+export function detailsOfStatus(bytes: Uint8Array): { type: string; value: Uint8Array }[] {
+  try {
+    return fromBinary(StatusSchema, bytes).details.map((any) => ({ type: any.typeUrl.slice(any.typeUrl.lastIndexOf("/") + 1), value: any.value }));
+  } catch {
+    return [];
+  }
 }
 
 export function createUnaryChannel(target: string, opts: { maxMessageBytes: number; idleTimeoutMs?: number }): UnaryChannel {
