@@ -28,7 +28,7 @@ export interface AddedLatencyOptions {
   /** http://host:port of the gateway. */
   gateway: string;
   apiKey: string;
-  /** Rounds of the three reads; the first `warmUp` are not counted. */
+  /** Rounds of the four reads; the first `warmUp` are not counted. */
   rounds: number;
   warmUp: number;
 }

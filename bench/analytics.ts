@@ -2,8 +2,8 @@ import { createServiceClient } from "@tickstock/common/clients.ts";
 import { AnalyticsService } from "@tickstock/gen/tickstock/analytics/v1/analytics_pb.js";
 import { measureComputeThroughput } from "../services/analytics/src/compute-speed.ts";
 import { previousTradingDay } from "@tickstock/common/trading-calendar.ts";
-import { benchDates } from "./import.ts";
-import { peakRssMb, spawnService, timed, type Figures } from "./lib.ts";
+import { BENCH_CALENDAR, benchDates } from "./import.ts";
+import { peakRssMb, spawnService, streamResult, timed, type Figures } from "./lib.ts";
 import type { BenchContext } from "./main.ts";
 
 export async function benchAnalytics(ctx: BenchContext, figures: Figures): Promise<void> {
@@ -22,22 +22,11 @@ export async function benchAnalytics(ctx: BenchContext, figures: Figures): Promi
   const { to } = benchDates(ctx.days);
   const runId = "bench-analytics";
 
-  const indicators = await timed(async () => {
-    let result;
-    for await (const m of client.runIndicators({ runId, runDate: to, universe: "all" })) if (m.event.case === "result") result = m.event.value;
-    return result!;
-  });
-  const patterns = await timed(async () => {
-    let result;
-    for await (const m of client.runPatterns({ runId, runDate: to, universe: "all" })) if (m.event.case === "result") result = m.event.value;
-    return result!;
-  });
+  const indicators = await timed(() => streamResult(client.runIndicators({ runId, runDate: to, universe: "all" })));
+  const patterns = await timed(() => streamResult(client.runPatterns({ runId, runDate: to, universe: "all" })));
   // The same phase for the day before, which no indicators phase preceded: it reads every bar.
-  const alone = await timed(async () => {
-    let result;
-    for await (const m of client.runPatterns({ runId: `${runId}-alone`, runDate: previousTradingDay(to, { specialClosures: ["2025-01-09"] }), universe: "all" })) if (m.event.case === "result") result = m.event.value;
-    return result!;
-  });
+  const dayBefore = previousTradingDay(to, BENCH_CALENDAR);
+  const alone = await timed(() => streamResult(client.runPatterns({ runId: `${runId}-alone`, runDate: dayBefore, universe: "all" })));
   figures.add("analytics: indicators phase (read, compute, write, publish; detects the patterns too)", indicators.seconds, "s");
   figures.add("analytics: indicators calculated", indicators.result.indicatorsCalculated, "values");
   figures.add("analytics: patterns phase after it, same date and bars (write, publish)", patterns.seconds, "s");

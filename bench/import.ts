@@ -8,29 +8,24 @@ import { ImportService } from "@tickstock/gen/tickstock/import/v1/import_pb.js";
 import { createProvider } from "../services/import/src/providers/index.ts";
 import type { DailyBars } from "../services/import/src/providers/types.ts";
 import { copyTextDateMajor } from "../services/import/src/bars-copy.ts";
-import { peakRssMb, spawnService, timed, type Figures } from "./lib.ts";
+import { peakRssMb, spawnService, streamResult, timed, type Figures } from "./lib.ts";
 import type { BenchContext } from "./main.ts";
+
+/** The synthetic market's calendar (its provider and every suite's dates). */
+export const BENCH_CALENDAR = { specialClosures: ["2025-01-09"] };
 
 /** The trading days of the benchmark: `days` days ending on 2025-12-31's last trading day. */
 export function benchDates(days: number): { from: string; to: string; next: string } {
   let to = "2025-12-31";
-  const cal = { specialClosures: ["2025-01-09"] };
-  if (tradingDaysBetween(to, to, cal).length === 0) to = previousTradingDay(to, cal);
+  if (tradingDaysBetween(to, to, BENCH_CALENDAR).length === 0) to = previousTradingDay(to, BENCH_CALENDAR);
   let from = to;
-  for (let i = 1; i < days; i++) from = previousTradingDay(from, cal);
-  return { from, to, next: nextTradingDay(to, cal) };
+  for (let i = 1; i < days; i++) from = previousTradingDay(from, BENCH_CALENDAR);
+  return { from, to, next: nextTradingDay(to, BENCH_CALENDAR) };
 }
 
 async function runImport(address: string, fromDate: string, toDate: string) {
   const client = createServiceClient(ImportService, address, { defaultTimeoutMs: 600_000 });
-  // Read to the end of the stream: a caller that leaves at the result cancels the call, and the
-  // import's lock is released a moment later, after the next import may have asked for it.
-  let result;
-  for await (const msg of client.runImport({ fromDate, toDate, provider: "synthetic" })) {
-    if (msg.event.case === "result") result = msg.event.value;
-  }
-  if (!result) throw new Error("import ended without a result");
-  return result;
+  return streamResult(client.runImport({ fromDate, toDate, provider: "synthetic" }));
 }
 
 /** Plain COPY of the same rows, date-major as the provider delivers them, into an empty table shaped like ohlcv_daily. */
@@ -65,9 +60,9 @@ export async function benchImport(ctx: BenchContext, figures: Figures): Promise<
   figures.add("import: backfill time", backfill.seconds, "s");
   figures.add("import: backfill rate", Math.round(rate), "bars/s");
 
-  const provider = createProvider({ provider: "synthetic", seed: 20250124, symbols: ctx.symbols, calendar: { specialClosures: ["2025-01-09"] } });
+  const provider = createProvider({ provider: "synthetic", seed: 20250124, symbols: ctx.symbols, calendar: BENCH_CALENDAR });
   const batches: DailyBars[] = [];
-  for (const d of tradingDaysBetween(from, to, { specialClosures: ["2025-01-09"] })) batches.push(await provider.dailyBars(d));
+  for (const d of tradingDaysBetween(from, to, BENCH_CALENDAR)) batches.push(await provider.dailyBars(d));
   const copySeconds = await baselineCopy(ctx.adminUrl, batches);
   const rows = batches.reduce((n, b) => n + b.symbols.length, 0);
   figures.add("import: plain COPY of the same rows", Math.round(rows / copySeconds), "bars/s");

@@ -108,3 +108,17 @@ export async function spawnService(name: string, dir: string, portEnv: string, e
     },
   };
 }
+
+type ResultOf<M> = M extends { event: infer E } ? (Extract<E, { case: "result" }> extends { value: infer V } ? V : never) : never;
+
+/**
+ * Reads a phase's or an import's stream to its end and answers its `result` event. To the end: a
+ * caller that leaves at the result cancels the call, and the service's clean-up (the import's
+ * lock, its record) then runs after the caller has moved on.
+ */
+export async function streamResult<M extends { event: { case: string | undefined } }>(stream: AsyncIterable<M>): Promise<ResultOf<M>> {
+  let result: ResultOf<M> | undefined;
+  for await (const m of stream) if (m.event.case === "result") result = (m.event as unknown as { value: ResultOf<M> }).value;
+  if (result === undefined) throw new Error("the stream ended without a result");
+  return result;
+}

@@ -1,7 +1,7 @@
 import pg from "pg";
 import { nextTradingDay } from "@tickstock/common/trading-calendar.ts";
 import { recordEvents } from "./events.ts";
-import { benchDates } from "./import.ts";
+import { BENCH_CALENDAR, benchDates } from "./import.ts";
 import { spawnService, type Figures } from "./lib.ts";
 import type { BenchContext } from "./main.ts";
 
@@ -23,8 +23,7 @@ export async function benchPipeline(ctx: BenchContext, figures: Figures): Promis
   });
   ctx.services.gateway = gateway;
 
-  const cal = { specialClosures: ["2025-01-09"] };
-  const runDate = nextTradingDay(benchDates(ctx.days).next, cal);
+  const runDate = nextTradingDay(benchDates(ctx.days).next, BENCH_CALENDAR);
   const recorder = await recordEvents(ctx.redisUrl);
   const admin = new pg.Client({ connectionString: ctx.adminUrl });
   await admin.connect();
